@@ -1,0 +1,374 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+REQUIRED_FIELD_NUMBER: _ClassVar[int]
+required: _descriptor.FieldDescriptor
+PATTERN_FIELD_NUMBER: _ClassVar[int]
+pattern: _descriptor.FieldDescriptor
+TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+template: _descriptor.FieldDescriptor
+REQUIRES_FIELD_NUMBER: _ClassVar[int]
+requires: _descriptor.FieldDescriptor
+
+class Plan(_message.Message):
+    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users")
+    class VariablesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    PROXY_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    DATA_SETS_FIELD_NUMBER: _ClassVar[int]
+    SETUP_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    JOURNEYS_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    host: str
+    session: bool
+    proxy: str
+    variables: _containers.ScalarMap[str, str]
+    data_sets: _containers.RepeatedCompositeFieldContainer[DataSet]
+    setup: _containers.RepeatedCompositeFieldContainer[HttpStep]
+    tasks: _containers.RepeatedCompositeFieldContainer[Task]
+    journeys: _containers.RepeatedCompositeFieldContainer[Journey]
+    users: Users
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ...) -> None: ...
+
+class DataSet(_message.Message):
+    __slots__ = ("name", "csv", "file", "mode")
+    class Mode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ROUND_ROBIN: _ClassVar[DataSet.Mode]
+        UNIQUE_PER_USER: _ClassVar[DataSet.Mode]
+        RANDOM: _ClassVar[DataSet.Mode]
+    ROUND_ROBIN: DataSet.Mode
+    UNIQUE_PER_USER: DataSet.Mode
+    RANDOM: DataSet.Mode
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    csv: str
+    file: str
+    mode: DataSet.Mode
+    def __init__(self, name: _Optional[str] = ..., csv: _Optional[str] = ..., file: _Optional[str] = ..., mode: _Optional[_Union[DataSet.Mode, str]] = ...) -> None: ...
+
+class ThinkTime(_message.Message):
+    __slots__ = ("min_s", "max_s")
+    MIN_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_S_FIELD_NUMBER: _ClassVar[int]
+    min_s: float
+    max_s: float
+    def __init__(self, min_s: _Optional[float] = ..., max_s: _Optional[float] = ...) -> None: ...
+
+class Task(_message.Message):
+    __slots__ = ("name", "weight", "think_time", "steps")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    THINK_TIME_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    weight: int
+    think_time: ThinkTime
+    steps: _containers.RepeatedCompositeFieldContainer[HttpStep]
+    def __init__(self, name: _Optional[str] = ..., weight: _Optional[int] = ..., think_time: _Optional[_Union[ThinkTime, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ...) -> None: ...
+
+class HttpStep(_message.Message):
+    __slots__ = ("name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s", "follow_redirects", "save", "asserts")
+    class Method(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        GET: _ClassVar[HttpStep.Method]
+        POST: _ClassVar[HttpStep.Method]
+        PUT: _ClassVar[HttpStep.Method]
+        PATCH: _ClassVar[HttpStep.Method]
+        DELETE: _ClassVar[HttpStep.Method]
+        HEAD: _ClassVar[HttpStep.Method]
+        OPTIONS: _ClassVar[HttpStep.Method]
+    GET: HttpStep.Method
+    POST: HttpStep.Method
+    PUT: HttpStep.Method
+    PATCH: HttpStep.Method
+    DELETE: HttpStep.Method
+    HEAD: HttpStep.Method
+    OPTIONS: HttpStep.Method
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class FormEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_REDIRECTS_FIELD_NUMBER: _ClassVar[int]
+    SAVE_FIELD_NUMBER: _ClassVar[int]
+    ASSERTS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    method: HttpStep.Method
+    url: str
+    headers: _containers.ScalarMap[str, str]
+    params: _containers.ScalarMap[str, str]
+    form: _containers.ScalarMap[str, str]
+    json: _struct_pb2.Value
+    body: str
+    timeout_s: float
+    follow_redirects: bool
+    save: _containers.RepeatedCompositeFieldContainer[Save]
+    asserts: _containers.RepeatedCompositeFieldContainer[Assertion]
+    def __init__(self, name: _Optional[str] = ..., method: _Optional[_Union[HttpStep.Method, str]] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., params: _Optional[_Mapping[str, str]] = ..., form: _Optional[_Mapping[str, str]] = ..., json: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., body: _Optional[str] = ..., timeout_s: _Optional[float] = ..., follow_redirects: _Optional[bool] = ..., save: _Optional[_Iterable[_Union[Save, _Mapping]]] = ..., asserts: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ...) -> None: ...
+
+class Save(_message.Message):
+    __slots__ = ("name", "source", "expr", "default_value")
+    class Source(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        SOURCE_UNSPECIFIED: _ClassVar[Save.Source]
+        JSONPATH: _ClassVar[Save.Source]
+        XPATH: _ClassVar[Save.Source]
+        REGEX: _ClassVar[Save.Source]
+        HEADER: _ClassVar[Save.Source]
+        COOKIE: _ClassVar[Save.Source]
+        STATUS: _ClassVar[Save.Source]
+        CONST: _ClassVar[Save.Source]
+        RANDOM_INT: _ClassVar[Save.Source]
+        RANDOM_CHOICE: _ClassVar[Save.Source]
+    SOURCE_UNSPECIFIED: Save.Source
+    JSONPATH: Save.Source
+    XPATH: Save.Source
+    REGEX: Save.Source
+    HEADER: Save.Source
+    COOKIE: Save.Source
+    STATUS: Save.Source
+    CONST: Save.Source
+    RANDOM_INT: Save.Source
+    RANDOM_CHOICE: Save.Source
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EXPR_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    source: Save.Source
+    expr: str
+    default_value: str
+    def __init__(self, name: _Optional[str] = ..., source: _Optional[_Union[Save.Source, str]] = ..., expr: _Optional[str] = ..., default_value: _Optional[str] = ...) -> None: ...
+
+class Assertion(_message.Message):
+    __slots__ = ("on", "expr", "op", "value")
+    class Target(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        TARGET_UNSPECIFIED: _ClassVar[Assertion.Target]
+        STATUS: _ClassVar[Assertion.Target]
+        BODY_LENGTH: _ClassVar[Assertion.Target]
+        BODY: _ClassVar[Assertion.Target]
+        JSONPATH: _ClassVar[Assertion.Target]
+        XPATH: _ClassVar[Assertion.Target]
+        HEADER: _ClassVar[Assertion.Target]
+        RESPONSE_TIME_MS: _ClassVar[Assertion.Target]
+    TARGET_UNSPECIFIED: Assertion.Target
+    STATUS: Assertion.Target
+    BODY_LENGTH: Assertion.Target
+    BODY: Assertion.Target
+    JSONPATH: Assertion.Target
+    XPATH: Assertion.Target
+    HEADER: Assertion.Target
+    RESPONSE_TIME_MS: Assertion.Target
+    class Op(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        OP_UNSPECIFIED: _ClassVar[Assertion.Op]
+        EQ: _ClassVar[Assertion.Op]
+        NE: _ClassVar[Assertion.Op]
+        LT: _ClassVar[Assertion.Op]
+        LE: _ClassVar[Assertion.Op]
+        GT: _ClassVar[Assertion.Op]
+        GE: _ClassVar[Assertion.Op]
+        CONTAINS: _ClassVar[Assertion.Op]
+        NOT_CONTAINS: _ClassVar[Assertion.Op]
+        MATCHES: _ClassVar[Assertion.Op]
+        EXISTS: _ClassVar[Assertion.Op]
+        NOT_EXISTS: _ClassVar[Assertion.Op]
+    OP_UNSPECIFIED: Assertion.Op
+    EQ: Assertion.Op
+    NE: Assertion.Op
+    LT: Assertion.Op
+    LE: Assertion.Op
+    GT: Assertion.Op
+    GE: Assertion.Op
+    CONTAINS: Assertion.Op
+    NOT_CONTAINS: Assertion.Op
+    MATCHES: Assertion.Op
+    EXISTS: Assertion.Op
+    NOT_EXISTS: Assertion.Op
+    ON_FIELD_NUMBER: _ClassVar[int]
+    EXPR_FIELD_NUMBER: _ClassVar[int]
+    OP_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    on: Assertion.Target
+    expr: str
+    op: Assertion.Op
+    value: str
+    def __init__(self, on: _Optional[_Union[Assertion.Target, str]] = ..., expr: _Optional[str] = ..., op: _Optional[_Union[Assertion.Op, str]] = ..., value: _Optional[str] = ...) -> None: ...
+
+class Journey(_message.Message):
+    __slots__ = ("name", "weight", "think_time", "steps")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    THINK_TIME_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    weight: int
+    think_time: ThinkTime
+    steps: _containers.RepeatedCompositeFieldContainer[BrowserStep]
+    def __init__(self, name: _Optional[str] = ..., weight: _Optional[int] = ..., think_time: _Optional[_Union[ThinkTime, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[BrowserStep, _Mapping]]] = ...) -> None: ...
+
+class BrowserStep(_message.Message):
+    __slots__ = ("action", "selector", "value", "url", "save_as", "name", "timeout_s")
+    class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ACTION_UNSPECIFIED: _ClassVar[BrowserStep.Action]
+        GOTO: _ClassVar[BrowserStep.Action]
+        CLICK: _ClassVar[BrowserStep.Action]
+        CHECK: _ClassVar[BrowserStep.Action]
+        WAIT_FOR: _ClassVar[BrowserStep.Action]
+        ASSERT_VISIBLE: _ClassVar[BrowserStep.Action]
+        FILL: _ClassVar[BrowserStep.Action]
+        SELECT: _ClassVar[BrowserStep.Action]
+        PRESS: _ClassVar[BrowserStep.Action]
+        ASSERT_TEXT: _ClassVar[BrowserStep.Action]
+        WAIT_FOR_URL: _ClassVar[BrowserStep.Action]
+        SAVE_TEXT: _ClassVar[BrowserStep.Action]
+        SAVE_ATTRIBUTE: _ClassVar[BrowserStep.Action]
+        SCREENSHOT: _ClassVar[BrowserStep.Action]
+        SLEEP: _ClassVar[BrowserStep.Action]
+    ACTION_UNSPECIFIED: BrowserStep.Action
+    GOTO: BrowserStep.Action
+    CLICK: BrowserStep.Action
+    CHECK: BrowserStep.Action
+    WAIT_FOR: BrowserStep.Action
+    ASSERT_VISIBLE: BrowserStep.Action
+    FILL: BrowserStep.Action
+    SELECT: BrowserStep.Action
+    PRESS: BrowserStep.Action
+    ASSERT_TEXT: BrowserStep.Action
+    WAIT_FOR_URL: BrowserStep.Action
+    SAVE_TEXT: BrowserStep.Action
+    SAVE_ATTRIBUTE: BrowserStep.Action
+    SCREENSHOT: BrowserStep.Action
+    SLEEP: BrowserStep.Action
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    SAVE_AS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    action: BrowserStep.Action
+    selector: str
+    value: str
+    url: str
+    save_as: str
+    name: str
+    timeout_s: float
+    def __init__(self, action: _Optional[_Union[BrowserStep.Action, str]] = ..., selector: _Optional[str] = ..., value: _Optional[str] = ..., url: _Optional[str] = ..., save_as: _Optional[str] = ..., name: _Optional[str] = ..., timeout_s: _Optional[float] = ...) -> None: ...
+
+class Users(_message.Message):
+    __slots__ = ("http_weight", "browser_count")
+    HTTP_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    BROWSER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    http_weight: int
+    browser_count: int
+    def __init__(self, http_weight: _Optional[int] = ..., browser_count: _Optional[int] = ...) -> None: ...
+
+class InitBoomerRequest(_message.Message):
+    __slots__ = ("plan", "master_host", "master_port", "processes", "run_id")
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    MASTER_HOST_FIELD_NUMBER: _ClassVar[int]
+    MASTER_PORT_FIELD_NUMBER: _ClassVar[int]
+    PROCESSES_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    plan: Plan
+    master_host: str
+    master_port: int
+    processes: int
+    run_id: str
+    def __init__(self, plan: _Optional[_Union[Plan, _Mapping]] = ..., master_host: _Optional[str] = ..., master_port: _Optional[int] = ..., processes: _Optional[int] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class EndBoomerRequest(_message.Message):
+    __slots__ = ("run_id",)
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    def __init__(self, run_id: _Optional[str] = ...) -> None: ...
+
+class BoomerCallResponse(_message.Message):
+    __slots__ = ("status", "message")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    status: bool
+    message: str
+    def __init__(self, status: _Optional[bool] = ..., message: _Optional[str] = ...) -> None: ...
+
+class StatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WorkerProcess(_message.Message):
+    __slots__ = ("pid", "alive", "restarts", "last_exit")
+    PID_FIELD_NUMBER: _ClassVar[int]
+    ALIVE_FIELD_NUMBER: _ClassVar[int]
+    RESTARTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_EXIT_FIELD_NUMBER: _ClassVar[int]
+    pid: int
+    alive: bool
+    restarts: int
+    last_exit: str
+    def __init__(self, pid: _Optional[int] = ..., alive: _Optional[bool] = ..., restarts: _Optional[int] = ..., last_exit: _Optional[str] = ...) -> None: ...
+
+class AgentStatus(_message.Message):
+    __slots__ = ("id", "state", "plan", "run_id", "message", "workers")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    state: str
+    plan: str
+    run_id: str
+    message: str
+    workers: _containers.RepeatedCompositeFieldContainer[WorkerProcess]
+    def __init__(self, id: _Optional[str] = ..., state: _Optional[str] = ..., plan: _Optional[str] = ..., run_id: _Optional[str] = ..., message: _Optional[str] = ..., workers: _Optional[_Iterable[_Union[WorkerProcess, _Mapping]]] = ...) -> None: ...

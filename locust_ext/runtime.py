@@ -1,0 +1,212 @@
+"""The compiled plan: requests rendered from templates, responses checked and values saved.
+
+Nothing here knows how a request is sent: Locust's FastHttpUser (http_user.py) and the master's
+try-once both send what `CompiledStep.prepare` returns and hand the response to `CompiledStep.verify`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from google.protobuf import json_format
+
+from locust_ext.assertions import Check, compile_assertion
+from locust_ext.datasets import DataSetFeeder
+from locust_ext.extractors import Extract, ResponseView, compile_save
+from locust_ext.proto import fleet_pb2
+from locust_ext.templating import RenderContext, UndefinedVariable, compile_template
+
+DEFAULT_TIMEOUT_S = 30.0
+_Method = fleet_pb2.HttpStep.Method
+_Source = fleet_pb2.Save.Source
+
+
+class StepFailure(Exception):
+    """A step that did not do what the plan says; its message is what Locust shows as the failure."""
+
+    def __repr__(self) -> str:
+        # Locust's failure tables and CSV show repr(error); the message alone reads best there.
+        return str(self)
+
+
+@dataclass(slots=True)
+class PreparedRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    params: dict[str, str] | None
+    body: bytes | None
+
+
+@dataclass(slots=True)
+class _Save:
+    name: str
+    extract: Extract
+    default: str | None
+    label: str
+
+
+class CompiledStep:
+    """One HTTP step, with every template and expression compiled."""
+
+    def __init__(self, step: fleet_pb2.HttpStep) -> None:
+        self.method = _Method.Name(step.method)
+        self.name = step.name or f"{self.method} {step.url}"
+        self.url = compile_template(step.url)
+        self.headers = {name: compile_template(value) for name, value in step.headers.items()}
+        self.params = {name: compile_template(value) for name, value in step.params.items()}
+        self.timeout_s = step.timeout_s if step.HasField("timeout_s") else DEFAULT_TIMEOUT_S
+        self.follow_redirects = step.follow_redirects if step.HasField("follow_redirects") else True
+        self.body, content_type = _compile_body(step)
+        if content_type and not any(name.lower() == "content-type" for name in self.headers):
+            self.headers["Content-Type"] = compile_template(content_type)
+        self.checks: list[Check] = [compile_assertion(assertion) for assertion in step.asserts]
+        self.asserts_status = any(assertion.on == fleet_pb2.Assertion.STATUS for assertion in step.asserts)
+        self.saves = [
+            _Save(
+                save.name,
+                compile_save(save),
+                save.default_value if save.HasField("default_value") else None,
+                " ".join(part for part in (_Source.Name(save.source), save.expr) if part),
+            )
+            for save in step.save
+        ]
+
+    def prepare(self, context: RenderContext) -> PreparedRequest:
+        """The request to send; raises StepFailure when a template names an undefined variable."""
+        try:
+            return PreparedRequest(
+                self.method,
+                self.url.render(context),
+                {name: value.render(context) for name, value in self.headers.items()},
+                {name: value.render(context) for name, value in self.params.items()} or None,
+                self.body(context) if self.body else None,
+            )
+        except UndefinedVariable as error:
+            raise StepFailure(str(error)) from None
+
+    def verify(self, response: ResponseView, context: RenderContext) -> None:
+        """Check the response and save values into the context; raises StepFailure at the first problem."""
+        if response.status >= 400 and not self.asserts_status:
+            raise StepFailure(f"status {response.status}: a step without a STATUS assert fails on 4xx and 5xx")
+        for check in self.checks:
+            problem = check(response, context)
+            if problem is not None:
+                raise StepFailure(problem)
+        for save in self.saves:
+            value = save.extract(response, context)
+            if value is None:
+                if save.default is None:
+                    raise StepFailure(f"save {save.name}: {save.label} matched nothing{_why_nothing(save, response)}")
+                value = save.default
+            context.variables[save.name] = value
+
+
+def _why_nothing(save: _Save, response: ResponseView) -> str:
+    if save.label.startswith("JSONPATH"):
+        try:
+            response.json()
+        except ValueError:
+            return " (the body is not JSON)"
+    return ""
+
+
+BodyRenderer = Callable[[RenderContext], bytes]
+
+
+def _compile_body(step: fleet_pb2.HttpStep) -> tuple[BodyRenderer | None, str | None]:
+    if step.form:
+        form = {name: compile_template(value) for name, value in step.form.items()}
+        return (
+            lambda context: urlencode({name: value.render(context) for name, value in form.items()}).encode(),
+            "application/x-www-form-urlencoded",
+        )
+    if step.HasField("json"):
+        return _compile_json(json_format.MessageToDict(step.json)), "application/json"
+    if step.HasField("body"):
+        body = compile_template(step.body)
+        return lambda context: body.render(context).encode(), None
+    return None, None
+
+
+def _compile_json(document: Any) -> BodyRenderer:
+    compiled = _compile_json_value(document)
+    if not isinstance(compiled, _Dynamic):
+        encoded = json.dumps(compiled, separators=(",", ":")).encode()
+        return lambda _context: encoded
+    return lambda context: json.dumps(compiled.render(context), separators=(",", ":")).encode()
+
+
+class _Dynamic:
+    """A JSON value with templates inside; constant parts are kept as they are."""
+
+    __slots__ = ("render",)
+
+    def __init__(self, render: Callable[[RenderContext], Any]) -> None:
+        self.render = render
+
+
+def _compile_json_value(value: Any) -> Any:
+    if isinstance(value, str):
+        template = compile_template(value)
+        return value if template.constant is not None else _Dynamic(template.render)
+    if isinstance(value, list):
+        items = [_compile_json_value(item) for item in value]
+        if not any(isinstance(item, _Dynamic) for item in items):
+            return items
+        return _Dynamic(lambda context: [_render_json(item, context) for item in items])
+    if isinstance(value, dict):
+        fields = {key: _compile_json_value(item) for key, item in value.items()}
+        if not any(isinstance(item, _Dynamic) for item in fields.values()):
+            return fields
+        return _Dynamic(lambda context: {key: _render_json(item, context) for key, item in fields.items()})
+    return value
+
+
+def _render_json(value: Any, context: RenderContext) -> Any:
+    return value.render(context) if isinstance(value, _Dynamic) else value
+
+
+@dataclass(slots=True)
+class CompiledChain:
+    name: str
+    weight: int
+    think_min_s: float
+    think_max_s: float
+    steps: list[CompiledStep]
+
+    def think_time(self) -> float:
+        if self.think_max_s <= 0:
+            return 0.0
+        return random.uniform(self.think_min_s, self.think_max_s)
+
+
+class CompiledPlan:
+    """A plan ready to run: compiled once per process, shared by all its virtual users."""
+
+    def __init__(self, plan: fleet_pb2.Plan) -> None:
+        self.plan = plan
+        self.session = plan.session if plan.HasField("session") else True
+        self.variables = dict(plan.variables)
+        self.feeders = [DataSetFeeder(data_set) for data_set in plan.data_sets]
+        self.setup = [CompiledStep(step) for step in plan.setup]
+        self.tasks = [
+            CompiledChain(
+                task.name,
+                task.weight if task.HasField("weight") else 1,
+                task.think_time.min_s,
+                task.think_time.max_s,
+                [CompiledStep(step) for step in task.steps],
+            )
+            for task in plan.tasks
+        ]
+        self._cumulative_weights = list(itertools.accumulate(task.weight for task in self.tasks))
+
+    def pick_task(self) -> CompiledChain:
+        return random.choices(self.tasks, cum_weights=self._cumulative_weights)[0]
