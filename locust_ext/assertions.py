@@ -119,10 +119,10 @@ def _containment(want_contained: bool, value: Template) -> Compare:
     def compare(actual: str | None, context: RenderContext) -> tuple[str, str | None] | None:
         expected = value.render(context)
         if actual is None:
-            return (f" {_preview(expected)}", None) if want_contained else None
+            return (f" {_shorten(expected)}", None) if want_contained else None
         if (expected in actual) == want_contained:
             return None
-        return f" {_preview(expected)}", f"got {_preview(actual)}"
+        return f" {_shorten(expected)}", f"got {_preview(actual)}"
 
     return compare
 
@@ -151,7 +151,10 @@ def _number(text: str) -> float | None:
         return None
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "…"
+
+
 def _preview(text: str) -> str:
-    if _number(text) is not None:
-        return text
-    return repr(text if len(text) <= _PREVIEW else text[:_PREVIEW] + "…")
+    """What came, quoted unless it is a number, so empty strings and spaces show."""
+    return text if _number(text) is not None else repr(_shorten(text))

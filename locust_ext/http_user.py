@@ -169,6 +169,7 @@ class PlanHttpUser(FastHttpUser):
 
 
 def _describe_error(error: BaseException, timeout_s: float) -> str:
+    error = getattr(error, "original", None) or error  # geventhttpclient wraps the cause in RetriesExceeded
     if isinstance(error, gevent.Timeout | TimeoutError):
         return f"no response within {timeout_s:g} s (timeoutS)"
     return f"request failed: {error!r}"

@@ -120,7 +120,18 @@ def inline_data_set_files(data: Any, base: Path) -> Any:
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The plan JSON of a Plan message (the inverse of parse_plan)."""
-    return json_format.MessageToDict(plan)
+    return whole_numbers(json_format.MessageToDict(plan))
+
+
+def whole_numbers(value: Any) -> Any:
+    """JSON with whole floats as ints: protobuf keeps every JSON number as a double, so 7 comes back as 7.0."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
 
 
 def _join(path: str, key: str | int) -> str:

@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from locust_ext.assertions import Check, compile_assertion
 from locust_ext.datasets import DataSetFeeder
 from locust_ext.extractors import Extract, ResponseView, compile_save
+from locust_ext.plan import whole_numbers
 from locust_ext.proto import fleet_pb2
 from locust_ext.templating import RenderContext, UndefinedVariable, compile_template
 
@@ -128,7 +129,7 @@ def _compile_body(step: fleet_pb2.HttpStep) -> tuple[BodyRenderer | None, str | 
             "application/x-www-form-urlencoded",
         )
     if step.HasField("json"):
-        return _compile_json(json_format.MessageToDict(step.json)), "application/json"
+        return _compile_json(whole_numbers(json_format.MessageToDict(step.json))), "application/json"
     if step.HasField("body"):
         body = compile_template(step.body)
         return lambda context: body.render(context).encode(), None

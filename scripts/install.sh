@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what locust-fleet needs on a Debian machine, skipping what is already there:
+# Debian packages, the project's virtual environment (.venv) and httpbin's own (.venv-httpbin;
+# httpbin pins greenlet<3, which cannot share an environment with gevent 26).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(nginx-light wrk)
+PYTHON=${PYTHON:-python3.11}
+
+missing=()
+for package in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "install: Debian packages ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  # policy-rc.d 101: packages must not start their services (nginx would take port 80); tests start what they need.
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "install: Python environment .venv"
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]' 2> >(grep -v "is ignored: it is neither" >&2)
+
+if [ ! -x .venv-httpbin/bin/gunicorn ]; then
+  echo "install: httpbin environment .venv-httpbin"
+  "$PYTHON" -m venv .venv-httpbin
+  .venv-httpbin/bin/pip install -q --disable-pip-version-check 'httpbin==0.10.4' 'gunicorn>=22' \
+    2> >(grep -v "is ignored: it is neither" >&2)
+fi

@@ -1,0 +1,175 @@
+"""Test helpers: running `locust-fleet` for real, reading its CSV output, a recording HTTP server."""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+LOCUST_FLEET = BIN / "locust-fleet"
+
+
+def wait_for_http(url: str, process: subprocess.Popen | None = None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"server for {url} exited with {process.returncode}: {stderr[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@dataclass
+class FleetRun:
+    """The outcome of one headless `locust-fleet` run: exit code, output, and its CSV statistics."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    stats: dict[str, dict[str, str]] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def requests(self, name: str) -> int:
+        return int(self.stats[name]["Request Count"]) if name in self.stats else 0
+
+    def failed(self, name: str) -> int:
+        return int(self.stats[name]["Failure Count"]) if name in self.stats else 0
+
+    def messages(self, name: str) -> list[str]:
+        return [row["Error"] for row in self.failures if row["Name"] == name]
+
+    def explain(self) -> str:
+        rows = {name: (row["Request Count"], row["Failure Count"]) for name, row in self.stats.items()}
+        errors = [(row["Name"], row["Error"]) for row in self.failures]
+        return f"exit {self.returncode}\nrows {rows}\nfailures {errors}\nstderr tail:\n{self.stderr[-3000:]}"
+
+
+def run_fleet(
+    work: Path,
+    plan: dict[str, Any] | Path,
+    *,
+    users: int = 2,
+    seconds: float = 3,
+    extra: tuple[str, ...] = (),
+    timeout: float = 120,
+) -> FleetRun:
+    """Run `locust-fleet --headless` with a plan (a dict is written to work/plan.json) and read its CSVs."""
+    if isinstance(plan, dict):
+        path = work / "plan.json"
+        path.write_text(json.dumps(plan))
+    else:
+        path = plan
+    prefix = work / "out"
+    command = [str(LOCUST_FLEET), "--headless", "--fleet-plan", str(path), "-u", str(users), "-r", str(users)]
+    command += ["-t", f"{seconds}s", "--csv", str(prefix), "--only-summary", *extra]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=work)
+    run = FleetRun(result.returncode, result.stdout, result.stderr)
+    stats_file, failures_file = Path(f"{prefix}_stats.csv"), Path(f"{prefix}_failures.csv")
+    if stats_file.exists():
+        run.stats = {row["Name"]: row for row in _read_csv(stats_file) if row["Name"] != "Aggregated"}
+    if failures_file.exists():
+        run.failures = _read_csv(failures_file)
+    return run
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+class RecordingServer:
+    """A real HTTP server on loopback that records what it receives.
+
+    `/echo...` answers with the request as JSON; anything else answers `{"ok": true}`. A request whose
+    target is an absolute URL (what an HTTP proxy receives) is forwarded there: the server is a proxy too.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.proxied: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.path.startswith("http://"):
+                    server.proxied.append(self.path)
+                    self._forward(body)
+                    return
+                split = urlsplit(self.path)
+                record = Recorded(self.command, split.path, dict(parse_qsl(split.query)), dict(self.headers), body)
+                server.requests.append(record)
+                if split.path.startswith("/echo"):
+                    payload = {"method": record.method, "path": record.path, "query": record.query}
+                    payload |= {"headers": record.headers, "body": body.decode(errors="replace")}
+                else:
+                    payload = {"ok": True}
+                self._reply(200, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+
+            def _forward(self, body: bytes) -> None:
+                target = urlsplit(self.path)
+                connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
+                path = target.path + (f"?{target.query}" if target.query else "")
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}
+                connection.request(self.command, path, body=body or None, headers=headers)
+                response = connection.getresponse()
+                content = response.read()
+                keep = {k: v for k, v in response.getheaders() if k.lower() not in ("transfer-encoding", "connection")}
+                connection.close()
+                self._reply(response.status, keep, content)
+
+            def _reply(self, status: int, headers: dict[str, str], content: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def paths(self) -> list[str]:
+        return [record.path for record in self.requests]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
