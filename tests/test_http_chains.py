@@ -34,7 +34,12 @@ PASSING_STEPS = [
             save("filtered", "JSONPATH", "$.json.items[?(@.id == 7)].tags[0]"),
             save("fallback", "JSONPATH", "$.json.absent", default="dflt"),
         ],
-        **{"assert": [check("JSONPATH", "EXISTS", expr="$.json.token"), check("JSONPATH", "EQ", "7", "$.json.items[0].id")]},
+        **{
+            "assert": [
+                check("JSONPATH", "EXISTS", expr="$.json.token"),
+                check("JSONPATH", "EQ", "7", "$.json.items[0].id"),
+            ]
+        },
     ),
     step(
         "save XPATH html",

@@ -85,7 +85,7 @@ def test_unknown_keys_are_errors(mutate, path: str, message: str) -> None:
         (lambda p: first_step(p).update(timeoutS="3"), "tasks[0].steps[0].timeoutS", "expected a number, got a string"),
         (lambda p: first_step(p).update(timeoutS=0), "tasks[0].steps[0].timeoutS", "expected a number of seconds > 0"),
         (lambda p: first_step(p).update(url=None), "tasks[0].steps[0].url", "expected a string, got null"),
-        (lambda p: first_step(p).update(headers={"X-Id": 5}), "tasks[0].steps[0].headers[\"X-Id\"]", "expected a string"),
+        (lambda p: first_step(p).update(headers={"X-Id": 5}), 'tasks[0].steps[0].headers["X-Id"]', "expected a string"),
         (lambda p: p["tasks"].append("step"), "tasks[1]", "expected an object, got a string"),
     ],
 )
@@ -108,7 +108,11 @@ def test_wrong_types_name_the_field_and_the_expected_type(mutate, path: str, mes
             "tasks[0].steps[0].assert[0].op",
             "expected one of EQ, NE, LT, LE, GT, GE, CONTAINS, NOT_CONTAINS, MATCHES, EXISTS, NOT_EXISTS",
         ),
-        (lambda p: first_step(p)["assert"][0].update(on="CODE"), "tasks[0].steps[0].assert[0].on", "STATUS, BODY_LENGTH"),
+        (
+            lambda p: first_step(p)["assert"][0].update(on="CODE"),
+            "tasks[0].steps[0].assert[0].on",
+            "STATUS, BODY_LENGTH",
+        ),
         (lambda p: first_step(p)["save"][0].update({"from": 1}), "tasks[0].steps[0].save[0].from", "got 1"),
         (
             lambda p: first_step(p)["save"][0].update({"from": "SOURCE_UNSPECIFIED"}),
