@@ -35,6 +35,7 @@ import random
 import re
 import secrets
 import signal
+import socket
 import sys
 import uuid
 import xml.etree.ElementTree as ET
@@ -338,6 +339,17 @@ def _loopback_host(value: str) -> str:
     raise argparse.ArgumentTypeError(f"{value!r} is not a loopback address; use 127.0.0.0/8 or ::1")
 
 
+def _listener(host: str, port: int) -> gevent.socket.socket:
+    # Accepted sockets inherit TCP_NODELAY on Linux. Without it, a response written in two parts waits for
+    # the client's delayed ACK (~40 ms) on every keep-alive request, and the demo looks 40x slower than it is.
+    sock = gevent.socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Demo shop target application (loopback only).")
     parser.add_argument("--host", type=_loopback_host, default="127.0.0.1", help="loopback address to bind")
@@ -346,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     # log=None silences the per-request access log; errors still reach error_log (stderr).
-    server = WSGIServer((args.host, args.port), create_app(), log=None)
+    server = WSGIServer(_listener(args.host, args.port), create_app(), log=None)
     server.start()
     host = f"[{args.host}]" if ":" in args.host else args.host
     log.info("serving http://%s:%d/", host, server.server_port)

@@ -1,0 +1,73 @@
+"""The `locust-fleet` command: plain Locust with the plugin, and a bad plan stopped before any load."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.helpers import LOCUST_FLEET, RecordingServer, run_fleet
+
+
+def plan_errors(stderr: str) -> list[str]:
+    """stderr without Locust's own log lines (which start with a timestamp in brackets)."""
+    return [line for line in stderr.splitlines() if not line.startswith("[")]
+
+
+def test_locust_fleet_is_locust_with_the_plan_user_class() -> None:
+    result = subprocess.run([str(LOCUST_FLEET), "--list"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.split() == ["Available", "Users:", "PlanHttpUser"]
+
+
+def test_bad_plan_exits_2_with_one_line_per_error_before_any_load(tmp_path: Path, recorder: RecordingServer) -> None:
+    plan = {
+        "name": "bad",
+        "host": recorder.url,
+        "tasks": [
+            {
+                "name": "t",
+                "steps": [
+                    {"url": "/a", "method": "FETCH"},
+                    {"url": "/b", "assert": [{"on": "STATUS", "op": "EQUALS", "value": "200"}]},
+                    {"url": "/c", "save": [{"name": "x", "from": "REGEX", "expr": "(unclosed"}]},
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(plan))
+    run = run_fleet(tmp_path, path, users=5, seconds=5)
+    assert run.returncode == 2
+    assert plan_errors(run.stderr) == [
+        f'{path}: tasks[0].steps[0].method: expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS; got "FETCH"',
+        f"{path}: tasks[0].steps[1].assert[0].op: expected one of EQ, NE, LT, LE, GT, GE, CONTAINS, NOT_CONTAINS, "
+        'MATCHES, EXISTS, NOT_EXISTS; got "EQUALS"',
+        f"{path}: tasks[0].steps[2].save[0].expr: not a valid regular expression "
+        "(missing ), unterminated subpattern at position 0)",
+    ]
+    assert recorder.requests == []
+    assert run.stats == {}
+
+
+def test_plan_that_is_not_json_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text("{'name': 'single quotes'}")
+    run = run_fleet(tmp_path, path)
+    assert run.returncode == 2
+    assert plan_errors(run.stderr) == [
+        f"{path}: plan: not valid JSON: Expecting property name enclosed in double quotes at line 1 column 2"
+    ]
+
+
+def test_missing_plan_file_exits_2(tmp_path: Path) -> None:
+    run = run_fleet(tmp_path, tmp_path / "nowhere.json")
+    assert run.returncode == 2
+    assert "cannot read" in run.stderr and "No such file or directory" in run.stderr
+
+
+def test_headless_run_without_a_plan_exits_2(tmp_path: Path) -> None:
+    command = [str(LOCUST_FLEET), "--headless", "-u", "1", "-t", "2s"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--fleet-plan: required for a headless run" in result.stderr
