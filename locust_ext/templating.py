@@ -9,7 +9,7 @@ import random
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)?")
@@ -139,8 +139,3 @@ def _compile_builtin(expression: str) -> Callable[[RenderContext], str]:
             raise TemplateSyntaxError(f"${{{expression}}}: the lower bound {low} is above the upper bound {high}")
         return lambda _context: str(random.randint(low, high))
     raise TemplateSyntaxError(f"unknown built-in '${{{expression}}}'; expected one of {', '.join(BUILTINS)}")
-
-
-def referenced_variables(templates: Mapping[str, Template] | list[Template]) -> frozenset[str]:
-    values = templates.values() if isinstance(templates, Mapping) else templates
-    return frozenset().union(*(template.variables for template in values))
