@@ -45,6 +45,9 @@ class PlanHttpUser(FastHttpUser):
         """Make this class run `plan`: compile it once for every user of this process."""
         cls.compiled = CompiledPlan(plan)
         cls.host = plan.host or None
+        # The client's socket timeout covers the slowest step; shorter step timeouts are enforced per request.
+        steps = cls.compiled.setup + [step for chain in cls.compiled.tasks for step in chain.steps]
+        cls.network_timeout = cls.connection_timeout = max(step.timeout_s for step in steps)
         cls.weight = plan.users.http_weight if plan.users.HasField("http_weight") else 1
         if plan.proxy:
             proxy = urlsplit(plan.proxy)

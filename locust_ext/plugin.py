@@ -42,6 +42,8 @@ def load_plan_at_start(environment: Environment, **_kwargs) -> None:
         plan = load_plan(path)
     except PlanError as error:
         _exit_bad_plan([f"{path}: {issue}" for issue in error.issues])
+    if not plan.tasks:
+        _exit_bad_plan([f"{path}: tasks: this version runs HTTP tasks only, and the plan has none"])
     PlanHttpUser.configure(plan)
     if plan.journeys:
         logger.warning("plan %s has browser journeys; this version runs its HTTP tasks only", plan.name)

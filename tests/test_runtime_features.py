@@ -201,3 +201,10 @@ def test_proxy_carries_every_request(tmp_path: Path, httpbin: str, recorder: Rec
     assert 0 < run.requests("via proxy") <= len(recorder.proxied)
     assert recorder.requests == []
     assert all(url == f"{httpbin}/anything/proxied" for url in recorder.proxied)
+
+
+def test_timeout_of_a_plan_whose_every_step_is_short(tmp_path: Path, httpbin: str) -> None:
+    plan = echo_plan(httpbin, [{"name": "slow", "url": "/delay/3", "timeoutS": 0.5}])
+    run = run_fleet(tmp_path, plan, users=1, seconds=2)
+    assert run.messages("slow") == ["no response within 0.5 s (timeoutS)"], run.explain()
+    assert float(run.stats["slow"]["Max Response Time"]) < 1500
