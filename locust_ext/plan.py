@@ -253,7 +253,8 @@ class _Collector:
             return
         pattern = field_option(field, fleet_pb2.pattern)
         if pattern and value and not re.fullmatch(pattern, value):
-            self.add(path, f"expected a value matching {pattern}, got {json.dumps(value)}")
+            expected = field_option(field, fleet_pb2.pattern_hint) or f"a value matching {pattern}"
+            self.add(path, f"expected {expected}, got {json.dumps(value)}")
         if template:
             self.template(value, path)
 

@@ -158,7 +158,7 @@ def test_two_bodies_in_one_step() -> None:
         ("assert", {"on": "HEADER", "op": "EXISTS"}, "assert[0].expr", "required when on is HEADER"),
         ("assert", {"on": "STATUS", "op": "EQ"}, "assert[0].value", "required when op is EQ"),
         ("save", {"name": "x", "expr": "$.a"}, "save[0].from", "required"),
-        ("save", {"name": "bad name", "from": "STATUS"}, "save[0].name", "expected a value matching"),
+        ("save", {"name": "bad name", "from": "STATUS"}, "save[0].name", "expected a name of letters, digits and '_'"),
     ],
 )
 def test_expressions_that_do_not_compile(where: str, entry: dict, path: str, message: str) -> None:
@@ -211,7 +211,9 @@ def test_every_error_is_reported_at_once() -> None:
     [
         ({"name": ""}, "name", "required"),
         ({"tasks": []}, "tasks", "a plan needs at least one task or journey"),
-        ({"proxy": "localhost:3128"}, "proxy", "expected a value matching"),
+        ({"proxy": "localhost:3128"}, "proxy", 'expected http://host:port, got "localhost:3128"'),
+        ({"host": "localhost:8080"}, "host", 'expected an http:// or https:// URL, got "localhost:8080"'),
+        ({"name": "my plan"}, "name", "expected 1 to 64 letters, digits, '.', '_' or '-', got \"my plan\""),
         ({"dataSets": [{"name": "d"}]}, "dataSets[0]", "expected exactly one of csv and file"),
         ({"dataSets": [{"name": "d", "csv": "a,b\n1\n"}]}, "dataSets[0].csv", "row 2 has 1 values, the header has 2"),
         ({"dataSets": [{"name": "d", "csv": "a\n"}]}, "dataSets[0].csv", "expected at least one data row"),

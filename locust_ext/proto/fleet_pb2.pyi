@@ -14,6 +14,8 @@ PATTERN_FIELD_NUMBER: _ClassVar[int]
 pattern: _descriptor.FieldDescriptor
 TEMPLATE_FIELD_NUMBER: _ClassVar[int]
 template: _descriptor.FieldDescriptor
+PATTERN_HINT_FIELD_NUMBER: _ClassVar[int]
+pattern_hint: _descriptor.FieldDescriptor
 REQUIRES_FIELD_NUMBER: _ClassVar[int]
 requires: _descriptor.FieldDescriptor
 
