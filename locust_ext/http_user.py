@@ -18,7 +18,7 @@ from locust.contrib.fasthttp import ResponseContextManager
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
 
-from locust_ext.datasets import DataSetExhausted
+from locust_ext.datasets import DataSetExhausted, DataSetFeeder
 from locust_ext.extractors import ResponseView, cookie_in_set_cookie
 from locust_ext.proto import fleet_pb2
 from locust_ext.runtime import DEFAULT_TIMEOUT_S, CompiledPlan, CompiledStep, StepFailure
@@ -67,7 +67,7 @@ class PlanHttpUser(FastHttpUser):
         self.client.client.valid_response_codes = _EVERY_STATUS
         if not self.plan.session:
             self.client.client.cookiejar = None
-        self._kept_rows: list[tuple[object, dict[str, str]]] = []
+        self._kept_rows: list[tuple[DataSetFeeder, dict[str, str]]] = []
         self._setup_done = not self.plan.setup
 
     def on_start(self) -> None:

@@ -21,7 +21,7 @@ from locust_ext.datasets import DataSetFeeder
 from locust_ext.extractors import Extract, ResponseView, compile_save
 from locust_ext.plan import whole_numbers
 from locust_ext.proto import fleet_pb2
-from locust_ext.templating import RenderContext, UndefinedVariable, compile_template
+from locust_ext.templating import RenderContext, TemplateMap, UndefinedVariable, compile_template
 
 DEFAULT_TIMEOUT_S = 30.0
 _Method = fleet_pb2.HttpStep.Method
@@ -60,13 +60,14 @@ class CompiledStep:
         self.method = _Method.Name(step.method)
         self.name = step.name or f"{self.method} {step.url}"
         self.url = compile_template(step.url)
-        self.headers = {name: compile_template(value) for name, value in step.headers.items()}
-        self.params = {name: compile_template(value) for name, value in step.params.items()}
+        self.params = TemplateMap(dict(step.params))
         self.timeout_s = step.timeout_s if step.HasField("timeout_s") else DEFAULT_TIMEOUT_S
         self.follow_redirects = step.follow_redirects if step.HasField("follow_redirects") else True
         self.body, content_type = _compile_body(step)
-        if content_type and not any(name.lower() == "content-type" for name in self.headers):
-            self.headers["Content-Type"] = compile_template(content_type)
+        headers = dict(step.headers)
+        if content_type and not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = content_type
+        self.headers = TemplateMap(headers)
         self.checks: list[Check] = [compile_assertion(assertion) for assertion in step.asserts]
         self.asserts_status = any(assertion.on == fleet_pb2.Assertion.STATUS for assertion in step.asserts)
         self.saves = [
@@ -85,8 +86,8 @@ class CompiledStep:
             return PreparedRequest(
                 self.method,
                 self.url.render(context),
-                {name: value.render(context) for name, value in self.headers.items()},
-                {name: value.render(context) for name, value in self.params.items()} or None,
+                self.headers.render(context),
+                self.params.render(context) if self.params else None,
                 self.body(context) if self.body else None,
             )
         except UndefinedVariable as error:
@@ -123,11 +124,8 @@ BodyRenderer = Callable[[RenderContext], bytes]
 
 def _compile_body(step: fleet_pb2.HttpStep) -> tuple[BodyRenderer | None, str | None]:
     if step.form:
-        form = {name: compile_template(value) for name, value in step.form.items()}
-        return (
-            lambda context: urlencode({name: value.render(context) for name, value in form.items()}).encode(),
-            "application/x-www-form-urlencoded",
-        )
+        form = TemplateMap(dict(step.form))
+        return lambda context: urlencode(form.render(context)).encode(), "application/x-www-form-urlencoded"
     if step.HasField("json"):
         return _compile_json(whole_numbers(json_format.MessageToDict(step.json))), "application/json"
     if step.HasField("body"):
@@ -210,4 +208,6 @@ class CompiledPlan:
         self._cumulative_weights = list(itertools.accumulate(task.weight for task in self.tasks))
 
     def pick_task(self) -> CompiledChain:
+        if len(self.tasks) == 1:
+            return self.tasks[0]
         return random.choices(self.tasks, cum_weights=self._cumulative_weights)[0]

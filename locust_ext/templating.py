@@ -139,3 +139,23 @@ def _compile_builtin(expression: str) -> Callable[[RenderContext], str]:
             raise TemplateSyntaxError(f"${{{expression}}}: the lower bound {low} is above the upper bound {high}")
         return lambda _context: str(random.randint(low, high))
     raise TemplateSyntaxError(f"unknown built-in '${{{expression}}}'; expected one of {', '.join(BUILTINS)}")
+
+
+class TemplateMap:
+    """A map of templates (headers, params, form fields); renders to one shared dict when all are constant."""
+
+    __slots__ = ("_constant", "templates")
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        self.templates = {name: compile_template(value) for name, value in sources.items()}
+        constant = all(template.constant is not None for template in self.templates.values())
+        self._constant = {name: template.constant for name, template in self.templates.items()} if constant else None
+
+    def render(self, context: RenderContext) -> dict[str, str]:
+        """The rendered map; when constant, the same dict every time, so callers must not change it."""
+        if self._constant is not None:
+            return self._constant
+        return {name: template.render(context) for name, template in self.templates.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self.templates)
