@@ -1,0 +1,118 @@
+"""What the benchmarks share: a free loopback port, nginx serving files, the machine, and the results files."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+REPORT = ROOT / "docs" / "BENCHMARKS.md"
+NGINX = "/usr/sbin/nginx"
+NGINX_CONF = """daemon off;
+master_process off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  # Keep connections for the whole run: the default (1000 requests) would add reconnects to the figures.
+  keepalive_requests 1000000;
+  default_type application/json;
+  client_body_temp_path {work}/tmp;
+  proxy_temp_path {work}/tmp;
+  fastcgi_temp_path {work}/tmp;
+  uwsgi_temp_path {work}/tmp;
+  scgi_temp_path {work}/tmp;
+  server {{
+    listen 127.0.0.1:{port};
+    root {work}/www;
+  }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def nginx_serving(files: dict[str, str]) -> Iterator[str]:
+    """Debian's nginx, one worker, serving `files` on a free loopback port; yields its base URL."""
+    with tempfile.TemporaryDirectory(prefix="nginx-") as work:
+        yield from _nginx(Path(work), free_port(), files)
+
+
+def _nginx(work: Path, port: int, files: dict[str, str]) -> Iterator[str]:
+    (work / "www").mkdir()
+    (work / "tmp").mkdir()
+    for name, content in files.items():
+        (work / "www" / name).write_text(content)
+    (work / "nginx.conf").write_text(NGINX_CONF.format(work=work, port=port))
+    process = subprocess.Popen([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")], stderr=subprocess.PIPE)
+    try:
+        _wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"nginx exited {process.returncode}: {process.stderr.read().decode()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"nginx did not listen on 127.0.0.1:{port} within 10 s")
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "locust": version("locust"),
+    }
+
+
+def write_results(name: str, results: dict[str, Any], markdown: str) -> None:
+    """Keep one benchmark's figures and its report section, then rebuild docs/BENCHMARKS.md from all sections."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    info = results["machine"]
+    footer = f"\n\nMeasured {info['date']} on {info['cpus']} cores ({info['cpu']}), Python {info['python']}, "
+    footer += f"Locust {info['locust']}.\n"
+    (RESULTS / f"{name}.md").write_text(markdown + footer)
+    sections = [path.read_text() for path in sorted(RESULTS.glob("*.md"))]
+    header = (
+        "# Benchmarks\n\nFigures from `benchmarks/`, each written by its own run. The machine is shared and noisy, "
+        "so contestants run side by side in one run and the ratios are what to read.\n\n"
+    )
+    REPORT.write_text(header + "\n".join(sections))
