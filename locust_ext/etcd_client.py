@@ -17,7 +17,8 @@ import pyetcd
 from pyetcd import exceptions as etcd_exceptions
 from pyetcd.events import DeleteEvent
 
-_FAILURES = (etcd_exceptions.Etcd3Exception, grpc.RpcError, ConnectionError, TimeoutError)
+# pyetcd raises ValueError("Trying to use a failed node") for every call after an endpoint failed once.
+_FAILURES = (etcd_exceptions.Etcd3Exception, grpc.RpcError, ConnectionError, TimeoutError, ValueError)
 
 
 class EtcdUnavailable(ConnectionError):

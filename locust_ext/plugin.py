@@ -1,26 +1,45 @@
-"""The Locust plugin: the `--fleet-*` command-line options and the listeners that load the plan.
+"""The Locust plugin: the `--fleet-*` command-line options and the listeners that wire the plan and the fleet.
 
 Registered when `locust_ext` is imported inside a Locust process (see locust_ext/__init__.py).
+On the master it starts discovery, the plan store, dispatch and the web API; on a worker started by an
+agent it tells the master which agent it belongs to; standalone it just runs the plan.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+from typing import Any
 
+import gevent
+from flask import request
 from locust import events
 from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
 
+from locust_ext.discovery import AgentDirectory
+from locust_ext.dispatch import Dispatcher
+from locust_ext.etcd_client import Etcd
+from locust_ext.fleet import Fleet, FleetError
 from locust_ext.http_user import PlanHttpUser
-from locust_ext.plan import PlanError, load_plan
+from locust_ext.plan import Plan, PlanError, load_plan
+from locust_ext.plan_store import PlanStore
+from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint
 
 logger = logging.getLogger(__name__)
-EXIT_BAD_PLAN = 2
+EXIT_BAD_INPUT = 2
+AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
+WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
+WORKER_MESSAGE = "fleet_worker"
+# How long a headless master with --fleet-agents waits for those agents to be discovered.
+AGENTS_WAIT_S = 10.0
 
 
 @events.init_command_line_parser.add_listener
 def add_arguments(parser) -> None:
-    group = parser.add_argument_group("locust-fleet", "Run a locust-fleet plan (see PLAN_FORMAT.md)")
+    group = parser.add_argument_group("locust-fleet", "Run a locust-fleet plan (see docs/PLAN_FORMAT.md)")
     group.add_argument(
         "--fleet-plan",
         metavar="PATH",
@@ -28,29 +47,147 @@ def add_arguments(parser) -> None:
         env_var="LOCUST_FLEET_PLAN",
         help="Plan JSON file to run; validated at start, a bad plan exits with code 2 before any load",
     )
+    group.add_argument(
+        "--fleet-etcd",
+        metavar="HOST:PORT[,HOST:PORT...]",
+        default="127.0.0.1:2379",
+        env_var="LOCUST_FLEET_ETCD",
+        help="etcd endpoints where agents announce themselves (master only); 'none' disables discovery",
+    )
+    group.add_argument(
+        "--fleet-prefix", default="/locust-fleet/", env_var="LOCUST_FLEET_PREFIX", help="etcd key prefix"
+    )
+    group.add_argument(
+        "--fleet-agents",
+        metavar="all|ID,ID...",
+        default="",
+        env_var="LOCUST_FLEET_AGENTS",
+        help="Deploy --fleet-plan to these agents at start and release them at quit (master only)",
+    )
+    group.add_argument(
+        "--fleet-advertise-host",
+        default="127.0.0.1",
+        env_var="LOCUST_FLEET_ADVERTISE_HOST",
+        help="The address agents' workers use to reach this master (its --master-bind-port is used)",
+    )
 
 
 @events.init.add_listener
-def load_plan_at_start(environment: Environment, **_kwargs) -> None:
+def on_init(environment: Environment, **_kwargs: Any) -> None:
     options = environment.parsed_options
-    path = getattr(options, "fleet_plan", "") if options else ""
-    if not path:
-        if options and options.headless and not options.worker:
-            _exit_bad_plan(["--fleet-plan: required for a headless run; give the plan JSON file to run"])
+    if options is None:
         return
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner) and os.environ.get(AGENT_ID_ENV):
+        announce_worker(runner)
+    plan = load_plan_option(options)
+    if plan is not None:
+        PlanHttpUser.configure(plan)
+    if isinstance(runner, MasterRunner) and options.fleet_etcd != "none":
+        start_fleet(environment, plan)
+
+
+def load_plan_option(options: Any) -> Plan | None:
+    path = options.fleet_plan
+    if not path:
+        if options.headless and not options.worker:
+            exit_bad_input(["--fleet-plan: required for a headless run; give the plan JSON file to run"])
+        return None
     try:
         plan = load_plan(path)
     except PlanError as error:
-        _exit_bad_plan([f"{path}: {issue}" for issue in error.issues])
+        exit_bad_input([f"{path}: {issue}" for issue in error.issues])
     if not plan.tasks:
-        _exit_bad_plan([f"{path}: tasks: this version runs HTTP tasks only, and the plan has none"])
-    PlanHttpUser.configure(plan)
+        exit_bad_input([f"{path}: tasks: this version runs HTTP tasks only, and the plan has none"])
     if plan.journeys:
         logger.warning("plan %s has browser journeys; this version runs its HTTP tasks only", plan.name)
     logger.info("plan %s loaded: %d task(s), %d setup step(s)", plan.name, len(plan.tasks), len(plan.setup))
+    return plan
 
 
-def _exit_bad_plan(lines: list[str]) -> None:
+def announce_worker(runner: WorkerRunner) -> None:
+    owner = {"agent": os.environ[AGENT_ID_ENV], "index": int(os.environ.get(WORKER_INDEX_ENV, 0)), "pid": os.getpid()}
+    runner.send_message(WORKER_MESSAGE, owner)
+
+
+def start_fleet(environment: Environment, plan: Plan | None) -> None:
+    import grpc.experimental.gevent as grpc_gevent
+
+    options = environment.parsed_options
+    grpc_gevent.init_gevent()
+    try:
+        etcd = Etcd(options.fleet_etcd)
+    except ValueError as error:
+        exit_bad_input([str(error)])
+    directory = AgentDirectory(etcd, options.fleet_prefix)
+    directory.start()
+    fleet = Fleet(
+        environment.runner,
+        directory,
+        PlanStore(etcd, options.fleet_prefix),
+        Dispatcher(),
+        (options.fleet_advertise_host, options.master_bind_port),
+        PlanHttpUser.configure,
+    )
+    environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
+    if environment.web_ui:
+        add_web_ui(environment, fleet)
+    if options.fleet_agents:
+        deploy_at_start(environment, fleet, plan, options.fleet_agents)
+
+
+def add_web_ui(environment: Environment, fleet: Fleet) -> None:
+    web_ui = environment.web_ui
+    base_path = getattr(environment.parsed_options, "web_base_path", "") or ""
+    web_ui.app.register_blueprint(create_blueprint(fleet, base_path.rstrip("/"), web_ui.auth_required_if_enabled))
+    web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
+    web_ui.template_args["extended_tables"] = [
+        {"key": "fleet-agents", "structure": [{"key": key, "title": title} for key, title in AGENT_COLUMNS]}
+    ]
+
+    @web_ui.app.after_request
+    def add_agents_to_stats(response):
+        if request.path.endswith("/stats/requests") and response.is_json:
+            extended = [{"key": "fleet-agents", "data": agents_tab_rows(fleet)}]
+            response.set_data(json.dumps({**response.json, "extended_stats": extended}))
+        return response
+
+
+def deploy_at_start(environment: Environment, fleet: Fleet, plan: Plan | None, spec: str) -> None:
+    """Headless: deploy the plan before Locust waits for --expect-workers; release the agents when it quits."""
+    if plan is None:
+        exit_bad_input(["--fleet-agents: needs --fleet-plan, the plan to deploy"])
+    ids = "all" if spec == "all" else [agent_id.strip() for agent_id in spec.split(",") if agent_id.strip()]
+    agents = wait_for_agents(fleet, ids)
+    result = fleet.deploy(plan, agents)
+    deployed = [agent for agent in agents if result["results"][agent["id"]]["ok"]]
+    if not deployed:
+        exit_bad_input([f"--fleet-agents: {agent_id}: {r['message']}" for agent_id, r in result["results"].items()])
+
+    @environment.events.quitting.add_listener
+    def release_at_quit(**_kwargs: Any) -> None:
+        fleet.release(deployed)
+
+
+def wait_for_agents(fleet: Fleet, ids: list[str] | str) -> list[dict[str, Any]]:
+    deadline = gevent.get_hub().loop.now() + AGENTS_WAIT_S
+    while True:
+        try:
+            if fleet.directory.available:
+                agents = fleet.resolve_agents(ids, "--fleet-agents")
+                if agents:
+                    return agents
+                error = FleetError("no agent is registered", "--fleet-agents")
+            else:
+                error = FleetError(fleet.directory.error or "discovery unavailable", "--fleet-agents")
+        except FleetError as failure:
+            error = failure
+        if gevent.get_hub().loop.now() >= deadline:
+            exit_bad_input([f"{error.path}: {error.message}"])
+        gevent.sleep(0.2)
+
+
+def exit_bad_input(lines: list[str]) -> None:
     for line in lines:
         print(line, file=sys.stderr)
-    sys.exit(EXIT_BAD_PLAN)
+    sys.exit(EXIT_BAD_INPUT)

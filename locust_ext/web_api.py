@@ -1,0 +1,146 @@
+"""The REST API under `<web base path>/fleet/api`, a Flask blueprint behind the same login as Locust's own routes.
+
+Bad input answers 400 `{"error", "path"}` (plan errors also list every issue); a plan saved by someone else
+since the revision in `If-Match` answers 412; etcd away answers 503. Handlers stay thin: they parse the
+request and call `Fleet` or `PlanStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from locust_ext.etcd_client import EtcdUnavailable
+from locust_ext.fleet import Fleet, FleetError
+from locust_ext.plan import PlanError
+from locust_ext.plan_store import PlanNotFound, RevisionConflict
+
+AGENT_COLUMNS = [
+    ("id", "Agent"),
+    ("address", "Address"),
+    ("state", "State"),
+    ("plan", "Plan"),
+    ("workers", "Locust workers"),
+    ("message", "Message"),
+]
+
+
+def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
+    api = Blueprint("fleet_api", __name__, url_prefix=f"{base_path}/fleet/api")
+
+    @api.errorhandler(FleetError)
+    def fleet_error(error: FleetError) -> tuple[Response, int]:
+        return jsonify(error=error.message, path=error.path), error.status
+
+    @api.errorhandler(PlanError)
+    def plan_error(error: PlanError) -> tuple[Response, int]:
+        issues = [{"path": issue.path, "message": issue.message} for issue in error.issues]
+        return jsonify(error=error.issues[0].message, path=error.issues[0].path, issues=issues), 400
+
+    @api.errorhandler(EtcdUnavailable)
+    def etcd_unavailable(error: EtcdUnavailable) -> tuple[Response, int]:
+        return jsonify(error=str(error), path=""), 503
+
+    @api.get("/agents")
+    @auth
+    def list_agents() -> Any:
+        agents = fleet.agents()
+        if not fleet.directory.available:
+            return jsonify(error=fleet.directory.error, path="", agents=agents), 503
+        return jsonify(agents=agents)
+
+    @api.get("/plans")
+    @auth
+    def list_plans() -> Any:
+        return jsonify(plans=fleet.store.list())
+
+    @api.get("/plans/<name>")
+    @auth
+    def get_plan(name: str) -> Any:
+        stored = _stored_plan(fleet, name)
+        return _with_revision(jsonify(stored.plan), stored.revision)
+
+    @api.put("/plans/<name>")
+    @auth
+    def put_plan(name: str) -> Any:
+        body = _json_body()
+        try:
+            stored = fleet.store.put(name, body, _if_match())
+        except RevisionConflict:
+            current = _current_revision(fleet, name)
+            message = f"plan '{name}' was saved by someone else (revision {current}); reload it and apply your change"
+            return jsonify(error=message, path="", revision=current), 412
+        return _with_revision(jsonify(name=stored.name, revision=stored.revision, plan=stored.plan), stored.revision)
+
+    @api.delete("/plans/<name>")
+    @auth
+    def delete_plan(name: str) -> Any:
+        try:
+            fleet.store.delete(name)
+        except PlanNotFound:
+            raise FleetError(f"no plan named '{name}'", "", 404) from None
+        return "", 204
+
+    @api.post("/deploy")
+    @auth
+    def deploy() -> Any:
+        body = _json_body()
+        agents = fleet.resolve_agents(body.get("agents"))
+        plan = fleet.load_plan(body.get("plan"))
+        return jsonify(fleet.deploy(plan, agents, body.get("processes", 0)))
+
+    @api.post("/release")
+    @auth
+    def release() -> Any:
+        return jsonify(fleet.release(fleet.resolve_agents(_json_body().get("agents"))))
+
+    return api
+
+
+def _stored_plan(fleet: Fleet, name: str) -> Any:
+    try:
+        return fleet.store.get(name)
+    except PlanNotFound:
+        raise FleetError(f"no plan named '{name}'", "", 404) from None
+
+
+def _current_revision(fleet: Fleet, name: str) -> int:
+    try:
+        return fleet.store.get(name).revision
+    except PlanNotFound:
+        return 0
+
+
+def _json_body() -> dict[str, Any]:
+    if not request.is_json:
+        raise FleetError("expected a JSON body (Content-Type: application/json)", "body")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise FleetError("expected a JSON object", "body")
+    return body
+
+
+def _if_match() -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    value = header.strip().strip('"')
+    if not value.isdigit():
+        raise FleetError(f"expected a revision number, got {header!r}", "If-Match")
+    return int(value)
+
+
+def _with_revision(response: Response, revision: int) -> Response:
+    response.headers["ETag"] = f'"{revision}"'
+    return response
+
+
+def agents_tab_rows(fleet: Fleet) -> list[dict[str, str]]:
+    """The agents as rows of Locust's extended tab table."""
+    rows = []
+    for agent in fleet.agents():
+        workers = ", ".join(f"{worker['id']} ({worker['state']})" for worker in agent["locustWorkers"]) or "-"
+        rows.append({key: str(agent.get(key, "")) for key, _ in AGENT_COLUMNS} | {"workers": workers})
+    return rows
