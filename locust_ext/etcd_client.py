@@ -58,10 +58,10 @@ class Change:
 class Etcd:
     """A client for a list of endpoints, reconnecting to the next one when a call fails."""
 
-    def __init__(self, endpoints: str, timeout: float = 5.0, user: str | None = None, password: str | None = None):
-        self.endpoints = parse_endpoints(endpoints)
+    def __init__(self, endpoints: str, timeout: float = 5.0, option: str = "--fleet-etcd") -> None:
+        self.endpoints = parse_endpoints(endpoints, option)
+        self.option = option
         self.timeout = timeout
-        self._credentials = {"user": user, "password": password} if user else {}
         self._client: Any = None
         self._index = 0
 
@@ -74,13 +74,13 @@ class Etcd:
             try:
                 if self._client is None:
                     host, port = self.endpoints[self._index]
-                    self._client = pyetcd.client(host, port, timeout=self.timeout, **self._credentials)
+                    self._client = pyetcd.client(host, port, timeout=self.timeout)
                 return action(self._client)
             except _FAILURES as error:
                 errors.append(f"{self.endpoints[self._index][0]}:{self.endpoints[self._index][1]}: {_reason(error)}")
                 self.close()
                 self._index = (self._index + 1) % len(self.endpoints)
-        raise EtcdUnavailable(f"etcd unavailable ({'; '.join(errors)}); start etcd or fix --fleet-etcd")
+        raise EtcdUnavailable(f"etcd unavailable ({'; '.join(errors)}); start etcd or fix {self.option}")
 
     def close(self) -> None:
         client, self._client = self._client, None

@@ -33,6 +33,7 @@ EXIT_BAD_INPUT = 2
 AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
 WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
 WORKER_MESSAGE = "fleet_worker"
+AGENT_CHECK_INTERVAL_S = 1.0
 # How long a headless master with --fleet-agents waits for those agents to be discovered.
 AGENTS_WAIT_S = 10.0
 
@@ -106,8 +107,19 @@ def load_plan_option(options: Any) -> Plan | None:
 
 
 def announce_worker(runner: WorkerRunner) -> None:
+    """Tell the master which agent started this worker, and quit when that agent is gone."""
     owner = {"agent": os.environ[AGENT_ID_ENV], "index": int(os.environ.get(WORKER_INDEX_ENV, 0)), "pid": os.getpid()}
     runner.send_message(WORKER_MESSAGE, owner)
+    gevent.spawn(quit_with_agent, runner, os.getppid())
+
+
+def quit_with_agent(runner: WorkerRunner, agent_pid: int) -> None:
+    # A worker must not outlive its agent (killed with -9, say): nothing would stop it, and the master would
+    # keep counting it. The agent is this process's parent; when it dies the worker is re-parented.
+    while os.getppid() == agent_pid:
+        gevent.sleep(AGENT_CHECK_INTERVAL_S)
+    logger.warning("the agent that started this worker (pid %d) is gone; quitting", agent_pid)
+    runner.quit()
 
 
 def start_fleet(environment: Environment, plan: Plan | None) -> None:

@@ -1,0 +1,248 @@
+"""The master's fleet, with real etcd, real agents, a real Locust master and real workers on loopback."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import free_port
+from tests.fleet_fixtures import TEST_TTL, EtcdServer, LocustMaster, StartAgent, wait_until
+from tests.helpers import LOCUST_FLEET, FleetRun, run_fleet
+
+pytest_plugins = ("tests.fleet_fixtures",)
+
+
+class FleetMaster(LocustMaster):
+    """A `locust-fleet --master` with discovery on, and its REST API."""
+
+    def __init__(self, plan_path: Path, log_path: Path, etcd: EtcdServer, prefix: str) -> None:
+        super().__init__(plan_path, log_path)
+        self.etcd, self.prefix = etcd, prefix
+
+    def start(self) -> FleetMaster:
+        command = [str(LOCUST_FLEET), "--master", "--master-bind-host", "127.0.0.1"]
+        command += ["--master-bind-port", str(self.port), "--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
+        command += ["--fleet-etcd", self.etcd.endpoint, "--fleet-prefix", self.prefix]
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(lambda: self.api("GET", "/agents")[0] == 200, 60, "the master's fleet API answered", self.log)
+        return self
+
+    def api(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}/fleet/api{path}", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, content = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, content = error.code, error.read()
+        except (urllib.error.URLError, ConnectionError):
+            return 0, None
+        return status, json.loads(content) if content else None
+
+    def agents(self) -> dict[str, dict[str, Any]]:
+        status, body = self.api("GET", "/agents")
+        return {agent["id"]: agent for agent in body["agents"]} if status == 200 else {}
+
+    def swarm(self, users: int, host: str) -> None:
+        data = f"user_count={users}&spawn_rate={users}&host={host}".encode()
+        with urllib.request.urlopen(f"{self.url}/swarm", data=data, timeout=10) as response:
+            assert json.load(response)["success"]
+
+    def request_count(self) -> int:
+        with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
+            stats = json.load(response)["stats"]
+        return sum(row["num_requests"] for row in stats if row["name"] == "Aggregated")
+
+
+@pytest.fixture
+def fleet_master(tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str) -> FleetMaster:
+    master = FleetMaster(tmp_path / "unused-plan.json", tmp_path / "master.log", etcd_server, fleet_prefix)
+    try:
+        yield master.start()
+    finally:
+        master.stop()
+
+
+def demo_plan(host: str) -> dict[str, Any]:
+    return {
+        "name": "fleet-demo",
+        "host": host,
+        "tasks": [
+            {
+                "name": "browse",
+                "thinkTime": {"minS": 0.05, "maxS": 0.1},
+                "steps": [
+                    {"name": "health", "url": "/health", "assert": [{"on": "STATUS", "op": "EQ", "value": "200"}]}
+                ],
+            }
+        ],
+    }
+
+
+def test_agents_are_listed_deployed_swarmed_and_released(
+    fleet_master: FleetMaster, start_agent: StartAgent, demo_app: str
+) -> None:
+    agents = [start_agent(agent_id=f"agent-{n}", extra=("--processes", "1")) for n in (1, 2)]
+    for agent in agents:
+        agent.wait_registered()
+    listed = wait_until(lambda: len(fleet_master.agents()) == 2 and fleet_master.agents(), 2, "both agents listed")
+    assert {agent["state"] for agent in listed.values()} == {"idle"}
+    assert fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))[0] == 200
+
+    status, deployed = fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["agent-1", "agent-2"]})
+    assert status == 200 and all(result["ok"] for result in deployed["results"].values()), deployed
+    wait_until(lambda: len(fleet_master.connected_workers()) == 2, 60, "2 Locust workers ready", fleet_master.log)
+    owners = wait_until(
+        lambda: all(agent["locustWorkers"] for agent in fleet_master.agents().values()) and fleet_master.agents(),
+        10,
+        "each agent lists its Locust worker",
+    )
+    worker_ids = {worker["id"] for worker in fleet_master.connected_workers()}
+    assert {owners[name]["locustWorkers"][0]["id"] for name in owners} == worker_ids
+    assert {agent["state"] for agent in owners.values()} == {"running"}
+
+    fleet_master.swarm(4, demo_app)
+    wait_until(lambda: fleet_master.request_count() > 20, 30, "requests reach the target", fleet_master.log)
+
+    status, released = fleet_master.api("POST", "/release", {"agents": ["agent-1", "agent-2"]})
+    assert status == 200 and all(result["ok"] for result in released["results"].values()), released
+    for agent in agents:
+        wait_until(lambda agent=agent: agent.worker_processes() == [], 15, f"{agent.id}'s workers gone")
+    wait_until(
+        lambda: {agent["state"] for agent in fleet_master.agents().values()} == {"idle"}, 5, "both agents idle again"
+    )
+
+
+def test_a_killed_agent_leaves_the_list_and_locust_marks_its_workers_missing(
+    fleet_master: FleetMaster, start_agent: StartAgent, demo_app: str
+) -> None:
+    doomed = start_agent(agent_id="doomed", extra=("--processes", "1"))
+    doomed.wait_registered()
+    wait_until(lambda: "doomed" in fleet_master.agents(), 2, "the agent listed")
+    fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))
+    fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["doomed"]})
+    wait_until(lambda: len(fleet_master.connected_workers()) == 1, 60, "its worker ready", fleet_master.log)
+
+    doomed.process.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    wait_until(lambda: "doomed" not in fleet_master.agents(), TEST_TTL + 2, "the killed agent left the list")
+    assert time.monotonic() - killed_at <= TEST_TTL + 2
+    wait_until(lambda: fleet_master.connected_workers() == [], 15, "Locust no longer counts its worker")
+    wait_until(lambda: doomed.worker_processes() == [], 10, "its orphaned worker quit by itself")
+
+
+def test_etcd_restart_during_a_run(tmp_path: Path, start_agent: StartAgent, fleet_prefix: str, demo_app: str) -> None:
+    etcd = EtcdServer(tmp_path / "own-etcd")
+    etcd.start()
+    master = FleetMaster(tmp_path / "unused.json", tmp_path / "master.log", etcd, fleet_prefix).start()
+    try:
+        agent = start_agent(agent_id="steady", extra=("--processes", "1"), etcd=etcd)
+        agent.wait_registered()
+        wait_until(lambda: "steady" in master.agents(), 2, "the agent listed")
+        master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))
+        master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["steady"]})
+        wait_until(lambda: len(master.connected_workers()) == 1, 60, "the worker ready", master.log)
+        master.swarm(2, demo_app)
+        wait_until(lambda: master.request_count() > 0, 30, "load started")
+
+        etcd.stop()
+        wait_until(lambda: master.api("GET", "/agents")[0] == 503, 10, "the API says discovery is unavailable")
+        assert "discovery unavailable" in master.api("GET", "/agents")[1]["error"]
+        before = master.request_count()
+        wait_until(lambda: master.request_count() > before + 20, 15, "the load goes on while etcd is away")
+
+        etcd.start()
+        back = time.monotonic()
+        wait_until(lambda: "steady" in master.agents(), 10, "the agent listed again after etcd's return", agent.log)
+        assert time.monotonic() - back <= 10
+        assert master.process.poll() is None
+    finally:
+        master.stop()
+        etcd.stop()
+
+
+def test_headless_ci_flow_deploys_runs_and_releases(
+    tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str, start_agent: StartAgent, demo_app: str
+) -> None:
+    agents = [start_agent(agent_id=f"ci-{n}", extra=("--processes", "1")) for n in (1, 2)]
+    for agent in agents:
+        agent.wait_registered()
+    plan_path = tmp_path / "ci-plan.json"
+    plan_path.write_text(json.dumps(demo_plan(demo_app)))
+    extra = (
+        "--master",
+        "--master-bind-host",
+        "127.0.0.1",
+        "--master-bind-port",
+        str(free_port()),
+        "--fleet-etcd",
+        etcd_server.endpoint,
+        "--fleet-prefix",
+        fleet_prefix,
+        "--fleet-agents",
+        "all",
+        "--expect-workers",
+        "2",
+    )
+    run: FleetRun = run_fleet(tmp_path, plan_path, users=4, seconds=5, extra=extra)
+    assert run.returncode == 0, run.explain()
+    assert run.requests("health") > 0 and run.failed("health") == 0, run.explain()
+    for agent in agents:
+        agent.wait_value(lambda value: value["state"] == "idle", 10, f"{agent.id} idle after the run")
+        wait_until(lambda agent=agent: agent.worker_processes() == [], 15, f"{agent.id}'s workers gone")
+
+
+def test_bad_requests_name_the_field(fleet_master: FleetMaster, start_agent: StartAgent, demo_app: str) -> None:
+    start_agent(agent_id="known").wait_registered()
+    wait_until(lambda: "known" in fleet_master.agents(), 2, "the agent listed")
+    fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))
+
+    status, body = fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["known", "ghost"]})
+    assert (status, body["path"]) == (400, "agents[1]")
+    assert body["error"] == "unknown agent 'ghost'; known agents: known"
+    status, body = fleet_master.api("POST", "/deploy", {"plan": "nowhere", "agents": ["known"]})
+    assert (status, body["path"]) == (404, "plan")
+    status, body = fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["known"], "processes": -1})
+    assert (status, body["path"]) == (400, "processes")
+    status, body = fleet_master.api("POST", "/release", {"agents": []})
+    assert (status, body["path"]) == (400, "agents")
+
+    bad_plan = demo_plan(demo_app)
+    bad_plan["tasks"][0]["steps"][0]["assert"][0]["op"] = "EQUALS"
+    status, body = fleet_master.api("PUT", "/plans/fleet-demo", bad_plan)
+    assert (status, body["path"]) == (400, "tasks[0].steps[0].assert[0].op")
+    assert body["error"].startswith("expected one of EQ, NE")
+    assert fleet_master.api("GET", "/plans/fleet-demo")[1] == demo_plan(demo_app)
+    assert fleet_master.process.poll() is None
+
+
+def test_plans_are_stored_with_revisions_and_a_lost_race_is_412(fleet_master: FleetMaster, demo_app: str) -> None:
+    plan = demo_plan(demo_app)
+    status, saved = fleet_master.api("PUT", "/plans/fleet-demo", plan, {"If-Match": "0"})
+    assert status == 200 and saved["plan"] == plan
+    revision = saved["revision"]
+    assert fleet_master.api("GET", "/plans")[1] == {"plans": [{"name": "fleet-demo", "revision": revision}]}
+
+    first, second = dict(plan, host="http://127.0.0.1:1"), dict(plan, host="http://127.0.0.1:2")
+    status, _ = fleet_master.api("PUT", "/plans/fleet-demo", first, {"If-Match": f'"{revision}"'})
+    assert status == 200
+    status, body = fleet_master.api("PUT", "/plans/fleet-demo", second, {"If-Match": f'"{revision}"'})
+    assert status == 412 and "saved by someone else" in body["error"]
+    assert fleet_master.api("GET", "/plans/fleet-demo")[1]["host"] == "http://127.0.0.1:1"
+
+    assert fleet_master.api("PUT", "/plans/other", plan)[1]["path"] == "name"
+    assert fleet_master.api("DELETE", "/plans/fleet-demo")[0] == 204
+    assert fleet_master.api("GET", "/plans/fleet-demo")[0] == 404
+    assert fleet_master.api("DELETE", "/plans/fleet-demo")[0] == 404

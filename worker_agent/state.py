@@ -1,0 +1,113 @@
+"""The agent's state model: the one place both the etcd value and the gRPC `Status` answer are derived from.
+
+Snapshots are frozen dataclasses, so a snapshot handed to the registry or to a gRPC thread never changes
+under it; a change is a new snapshot (`dataclasses.replace`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+IDLE = "idle"
+RUNNING = "running"
+ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """One Locust worker process as the agent last saw it."""
+
+    index: int
+    pid: int
+    alive: bool
+    restarts: int = 0
+    last_exit: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "pid": self.pid,
+            "alive": self.alive,
+            "restarts": self.restarts,
+            "lastExit": self.last_exit,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AgentIdentity:
+    """What the master needs to know about the machine; fixed for the agent's lifetime."""
+
+    id: str
+    address: str
+    hostname: str
+    cpus: int
+    memory_mb: int
+    labels: dict[str, str]
+    version: str
+    started_at: str
+    capabilities: tuple[str, ...] = ("http",)
+
+    @classmethod
+    def of_this_machine(cls, agent_id: str, address: str, labels: dict[str, str]) -> AgentIdentity:
+        return cls(
+            id=agent_id,
+            address=address,
+            hostname=socket.gethostname(),
+            cpus=os.cpu_count() or 1,
+            memory_mb=_memory_mb(),
+            labels=dict(labels),
+            version=_package_version(),
+            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AgentState:
+    """What the agent is doing: idle, running a run's workers, or stopped by an error it explains."""
+
+    state: str = IDLE
+    plan: str = ""
+    run_id: str = ""
+    message: str = ""
+    workers: tuple[WorkerInfo, ...] = field(default=())
+
+    def describe(self) -> str:
+        """One log line's worth of this state, `key=value` first so logs can be grepped and parsed."""
+        alive = sum(worker.alive for worker in self.workers)
+        return f"state={self.state} plan={self.plan or '-'} run={self.run_id or '-'} workers={alive}: {self.message}"
+
+
+def registry_value(identity: AgentIdentity, state: AgentState) -> dict[str, Any]:
+    """The JSON value of `<prefix>agents/<id>` (the contract in ARCHITECTURE.md)."""
+    return {
+        "id": identity.id,
+        "address": identity.address,
+        "hostname": identity.hostname,
+        "cpus": identity.cpus,
+        "memoryMb": identity.memory_mb,
+        "capabilities": list(identity.capabilities),
+        "labels": identity.labels,
+        "state": state.state,
+        "plan": state.plan,
+        "runId": state.run_id,
+        "message": state.message,
+        "workers": [worker.to_json() for worker in state.workers],
+        "version": identity.version,
+        "startedAt": identity.started_at,
+    }
+
+
+def _memory_mb() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("locust-fleet")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"

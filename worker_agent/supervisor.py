@@ -1,0 +1,264 @@
+"""The Locust worker processes of one run: started, watched, restarted a few times, stopped cleanly.
+
+Each worker is a plain single-process `locust-fleet --worker` (not `--processes N`, whose children are
+orphaned by a SIGTERM to the parent) in a session of its own, so stopping it signals its whole process
+group. A thread polls the processes; what it sees is reported to the agent as a `GroupEvent`, never while
+holding the group's lock, so the agent may take its own lock in the callback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from worker_agent.state import WorkerInfo
+
+MAX_RESTARTS = 3
+POLL_S = 0.5
+GRACE_S = 5.0
+CONNECT_TIMEOUT_S = 3.0
+LOG_TAIL_LINES = 10
+# Read by the plugin in each worker, which tells the master which agent it belongs to.
+AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
+WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
+
+# What a group event says about the run as a whole.
+STILL_RUNNING = "running"
+FINISHED = "finished"
+FAILED = "failed"
+
+
+class MasterUnreachable(Exception):
+    """The master's port did not accept a TCP connection; workers would only wait for it."""
+
+
+class WorkerStartError(Exception):
+    """A worker process could not be started at all."""
+
+
+def check_master(host: str, port: int, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail fast, with the reason, when the master cannot be reached; raises MasterUnreachable."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as error:
+        raise MasterUnreachable(f"cannot reach the master at {host}:{port}: {_connect_error(error, timeout)}") from None
+
+
+def _connect_error(error: OSError, timeout: float) -> str:
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(error, socket.gaierror):
+        return f"unknown host ({error.strerror})"
+    return (error.strerror or str(error)).lower()
+
+
+def locust_fleet_executable() -> Path:
+    """`locust-fleet` of the agent's own environment, so workers run the same code as the agent."""
+    return Path(sys.executable).parent / "locust-fleet"
+
+
+def describe_exit(returncode: int) -> str:
+    """`killed by SIGKILL` or `exit code 1`: how a process ended, as `lastExit` shows it."""
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    try:
+        return f"killed by {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"killed by signal {-returncode}"
+
+
+def _ended(returncode: int) -> str:
+    return describe_exit(returncode) if returncode < 0 else f"exited with code {returncode}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """What every worker of a run is started with."""
+
+    master_host: str
+    master_port: int
+    plan_file: Path
+    count: int
+    agent_id: str
+    workdir: Path
+
+    def command(self) -> list[str]:
+        return [
+            str(locust_fleet_executable()),
+            "--worker",
+            "--master-host",
+            self.master_host,
+            "--master-port",
+            str(self.master_port),
+            "--fleet-plan",
+            str(self.plan_file),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupEvent:
+    """A change the supervisor saw: the run's outcome so far, what happened, and every worker now."""
+
+    outcome: str
+    message: str
+    workers: tuple[WorkerInfo, ...]
+
+
+class _Worker:
+    def __init__(self, index: int, spec: WorkerSpec) -> None:
+        self.index = index
+        self.spec = spec
+        self.process: subprocess.Popen | None = None
+        self.restarts = 0
+        self.last_exit = ""
+        self.wanted = True
+
+    @property
+    def log_path(self) -> Path:
+        return self.spec.workdir / f"worker-{self.index}.log"
+
+    def spawn(self) -> None:
+        """Start the process; the first start of a run truncates the log, restarts append to it."""
+        env = {**os.environ, AGENT_ID_ENV: self.spec.agent_id, WORKER_INDEX_ENV: str(self.index)}
+        with self.log_path.open("a" if self.process else "w") as log:
+            self.process = subprocess.Popen(
+                self.spec.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.spec.workdir,
+                start_new_session=True,
+            )
+
+    def info(self) -> WorkerInfo:
+        pid, alive = (self.process.pid, self.process.returncode is None) if self.process else (0, False)
+        return WorkerInfo(self.index, pid, alive, self.restarts, self.last_exit)
+
+    def log_tail(self) -> str:
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 8192))
+                lines = log.read().decode(errors="replace").splitlines()
+        except OSError as error:
+            return f"(cannot read {self.log_path}: {error.strerror})"
+        return "\n".join(lines[-LOG_TAIL_LINES:])
+
+
+class WorkerGroup:
+    """The workers of one run. `start` once, `stop` once; events go to `on_event` from the supervising thread."""
+
+    def __init__(
+        self, spec: WorkerSpec, on_event: Callable[[WorkerGroup, GroupEvent], None], grace_s: float = GRACE_S
+    ) -> None:
+        self.spec = spec
+        self.grace_s = grace_s
+        self._on_event = on_event
+        self._workers = [_Worker(index, spec) for index in range(spec.count)]
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, name="supervisor", daemon=True)
+
+    def start(self) -> tuple[WorkerInfo, ...]:
+        """Start every worker and the supervising thread; raises WorkerStartError (and leaves nothing running)."""
+        with self._lock:
+            try:
+                for worker in self._workers:
+                    worker.spawn()
+            except OSError as error:
+                self._terminate()
+                raise WorkerStartError(f"cannot start {self.spec.command()[0]}: {error.strerror}") from None
+            workers = self._infos()
+        self._thread.start()
+        return workers
+
+    def stop(self) -> None:
+        """SIGTERM each worker's process group, SIGKILL what is left after the grace period; returns once all ended."""
+        self._stopping.set()
+        with self._lock:
+            for worker in self._workers:
+                worker.wanted = False
+            self._terminate()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _infos(self) -> tuple[WorkerInfo, ...]:
+        return tuple(worker.info() for worker in self._workers)
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(POLL_S):
+            event = self._check()
+            if event is None:
+                continue
+            self._on_event(self, event)
+            if event.outcome != STILL_RUNNING:
+                return
+
+    def _check(self) -> GroupEvent | None:
+        """Handle the workers that ended since the last look; None when nothing changed."""
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            ended = [w for w in self._workers if w.wanted and w.process and w.process.poll() is not None]
+            if not ended:
+                return None
+            messages, failure = [], None
+            for worker in ended:
+                message, gave_up = self._handle_end(worker)
+                messages.append(message)
+                failure = failure or (message if gave_up else None)
+            if failure is not None:
+                self._terminate()
+                return GroupEvent(FAILED, failure, self._infos())
+            if not any(worker.wanted for worker in self._workers):
+                return GroupEvent(FINISHED, f"all {len(self._workers)} workers exited with code 0", self._infos())
+            return GroupEvent(STILL_RUNNING, "; ".join(messages), self._infos())
+
+    def _handle_end(self, worker: _Worker) -> tuple[str, bool]:
+        """Record how a worker ended and restart it if it should still run: (what happened, gave up?)."""
+        code, pid = worker.process.returncode, worker.process.pid
+        worker.last_exit = describe_exit(code)
+        what = f"worker {worker.index} (pid {pid}) {_ended(code)}"
+        if code == 0:
+            worker.wanted = False
+            return f"{what}; not restarted", False
+        if worker.restarts >= MAX_RESTARTS:
+            worker.wanted = False
+            return f"{what}; gave up after {MAX_RESTARTS} restarts; its log ends with:\n{worker.log_tail()}", True
+        try:
+            worker.spawn()
+        except OSError as error:
+            worker.wanted = False
+            return f"{what}; cannot restart it: {error.strerror}", True
+        worker.restarts += 1
+        return f"{what}; restarted ({worker.restarts} of {MAX_RESTARTS})", False
+
+    def _terminate(self) -> None:
+        """Stop every live worker: SIGTERM to its process group, SIGKILL after the grace period."""
+        running = [w for w in self._workers if w.process is not None and w.process.poll() is None]
+        for worker in running:
+            _signal_group(worker.process, signal.SIGTERM)
+        deadline = time.monotonic() + self.grace_s
+        for worker in running:
+            try:
+                worker.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(worker.process, signal.SIGKILL)
+                worker.process.wait()
+            worker.wanted = False
+            worker.last_exit = describe_exit(worker.process.returncode)
+
+
+def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it ended between the check and the signal
+        os.killpg(process.pid, sig)
