@@ -27,11 +27,10 @@ from locust_ext.http_user import PlanHttpUser
 from locust_ext.plan import Plan, PlanError, load_plan
 from locust_ext.plan_store import PlanStore
 from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint
+from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
 
 logger = logging.getLogger(__name__)
 EXIT_BAD_INPUT = 2
-AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
-WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
 WORKER_MESSAGE = "fleet_worker"
 AGENT_CHECK_INTERVAL_S = 1.0
 # How long a headless master with --fleet-agents waits for those agents to be discovered.

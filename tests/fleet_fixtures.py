@@ -26,13 +26,13 @@ import pytest
 
 from locust_ext.etcd_client import Etcd
 from locust_ext.proto import fleet_pb2, fleet_pb2_grpc
+from locust_ext.worker_env import AGENT_ID_ENV
 from tests.conftest import free_port
 from tests.helpers import BIN, LOCUST_FLEET, wait_for_http
 
 ETCD = Path("/usr/bin/etcd")
 ETCDCTL = Path("/usr/bin/etcdctl")
 LOCUST_FLEET_AGENT = BIN / "locust-fleet-agent"
-AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
 TEST_TTL = 3
 # A valid plan; no test starts load with it, and its host is a loopback port nothing listens on.
 TEST_PLAN = {"name": "agent-test", "host": "http://127.0.0.1:9", "tasks": [{"name": "t", "steps": [{"url": "/"}]}]}

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
 from worker_agent.state import WorkerInfo
 
 MAX_RESTARTS = 3
@@ -27,9 +28,6 @@ POLL_S = 0.5
 GRACE_S = 5.0
 CONNECT_TIMEOUT_S = 3.0
 LOG_TAIL_LINES = 10
-# Read by the plugin in each worker, which tells the master which agent it belongs to.
-AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
-WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
 
 # What a group event says about the run as a whole.
 STILL_RUNNING = "running"
