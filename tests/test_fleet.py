@@ -60,6 +60,12 @@ class FleetMaster(LocustMaster):
         with urllib.request.urlopen(f"{self.url}/swarm", data=data, timeout=10) as response:
             assert json.load(response)["success"]
 
+    def agents_tab(self) -> list[dict[str, str]]:
+        """The rows of the "Fleet agents" tab in Locust's own page (its extended stats)."""
+        with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
+            extended = json.load(response)["extended_stats"]
+        return next(table["data"] for table in extended if table["key"] == "fleet-agents")
+
     def request_count(self) -> int:
         with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
             stats = json.load(response)["stats"]
@@ -112,6 +118,9 @@ def test_agents_are_listed_deployed_swarmed_and_released(
     worker_ids = {worker["id"] for worker in fleet_master.connected_workers()}
     assert {owners[name]["locustWorkers"][0]["id"] for name in owners} == worker_ids
     assert {agent["state"] for agent in owners.values()} == {"running"}
+    tab = fleet_master.agents_tab()
+    assert {row["id"]: row["state"] for row in tab} == {"agent-1": "running", "agent-2": "running"}
+    assert {row["workers"].split(" ")[0] for row in tab} == worker_ids
 
     fleet_master.swarm(4, demo_app)
     wait_until(lambda: fleet_master.request_count() > 20, 30, "requests reach the target", fleet_master.log)
