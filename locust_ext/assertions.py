@@ -19,10 +19,15 @@ Actual = Callable[[ResponseView], "str | None"]
 _PREVIEW = 80
 
 
+def assertion_label(assertion: fleet_pb2.Assertion) -> str:
+    """How messages name an assertion: `assert JSONPATH $.items EXISTS`."""
+    words = ("assert", Target.Name(assertion.on), assertion.expr, Op.Name(assertion.op))
+    return " ".join(word for word in words if word)
+
+
 def compile_assertion(assertion: fleet_pb2.Assertion) -> Check:
     actual = _compile_target(assertion.on, assertion.expr)
-    words = ("assert", Target.Name(assertion.on), assertion.expr, Op.Name(assertion.op))
-    label = " ".join(word for word in words if word)
+    label = assertion_label(assertion)
     compare = _compile_op(assertion.op, compile_template(assertion.value))
     nothing = "matched nothing" if assertion.on in (Target.JSONPATH, Target.XPATH) else "absent"
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from google.protobuf import json_format
 
-from locust_ext.assertions import Check, compile_assertion
+from locust_ext.assertions import Check, assertion_label, compile_assertion
 from locust_ext.datasets import DataSetFeeder
 from locust_ext.extractors import Extract, ResponseView, compile_save
 from locust_ext.plan import whole_numbers
@@ -52,6 +52,16 @@ class _Save:
     default: str | None
     label: str
 
+    def apply(self, response: ResponseView, context: RenderContext) -> str | None:
+        """Save the value into the context; None when done, else the failure message."""
+        value = self.extract(response, context)
+        if value is None:
+            if self.default is None:
+                return f"save {self.name}: {self.label} matched nothing{_why_nothing(self, response)}"
+            value = self.default
+        context.variables[self.name] = value
+        return None
+
 
 class CompiledStep:
     """One HTTP step, with every template and expression compiled."""
@@ -69,6 +79,7 @@ class CompiledStep:
             headers["Content-Type"] = content_type
         self.headers = TemplateMap(headers)
         self.checks: list[Check] = [compile_assertion(assertion) for assertion in step.asserts]
+        self.check_labels = [assertion_label(assertion) for assertion in step.asserts]
         self.asserts_status = any(assertion.on == fleet_pb2.Assertion.STATUS for assertion in step.asserts)
         self.saves = [
             _Save(
@@ -95,19 +106,45 @@ class CompiledStep:
 
     def verify(self, response: ResponseView, context: RenderContext) -> None:
         """Check the response and save values into the context; raises StepFailure at the first problem."""
-        if response.status >= 400 and not self.asserts_status:
-            raise StepFailure(f"status {response.status}: a step without a STATUS assert fails on 4xx and 5xx")
+        problem = self.status_problem(response)
+        if problem is not None:
+            raise StepFailure(problem)
         for check in self.checks:
             problem = check(response, context)
             if problem is not None:
                 raise StepFailure(problem)
         for save in self.saves:
-            value = save.extract(response, context)
-            if value is None:
-                if save.default is None:
-                    raise StepFailure(f"save {save.name}: {save.label} matched nothing{_why_nothing(save, response)}")
-                value = save.default
-            context.variables[save.name] = value
+            problem = save.apply(response, context)
+            if problem is not None:
+                raise StepFailure(problem)
+
+    def inspect(self, response: ResponseView, context: RenderContext) -> list[dict[str, Any]]:
+        """Every check and save of the step, each with its outcome (try-once shows them all, not the first failure)."""
+        outcomes = []
+        problem = self.status_problem(response)
+        if problem is not None:
+            outcomes.append({"kind": "status", "label": "status < 400", "ok": False, "message": problem})
+        for label, check in zip(self.check_labels, self.checks, strict=True):
+            problem = check(response, context)
+            outcomes.append({"kind": "assert", "label": label, "ok": problem is None, "message": problem or ""})
+        for save in self.saves:
+            problem = save.apply(response, context)
+            value = context.variables.get(save.name) if problem is None else None
+            outcomes.append(
+                {
+                    "kind": "save",
+                    "label": f"save {save.name}: {save.label}",
+                    "ok": problem is None,
+                    "message": problem or "",
+                    "value": value,
+                }
+            )
+        return outcomes
+
+    def status_problem(self, response: ResponseView) -> str | None:
+        if response.status >= 400 and not self.asserts_status:
+            return f"status {response.status}: a step without a STATUS assert fails on 4xx and 5xx"
+        return None
 
 
 def _why_nothing(save: _Save, response: ResponseView) -> str:

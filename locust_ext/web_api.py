@@ -14,8 +14,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from locust_ext.etcd_client import EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
-from locust_ext.plan import PlanError
+from locust_ext.plan import PlanError, parse_plan
 from locust_ext.plan_store import PlanNotFound, RevisionConflict
+from locust_ext.schema import describe
+from locust_ext.tryout import try_plan
 
 AGENT_COLUMNS = [
     ("id", "Agent"),
@@ -82,6 +84,16 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         except PlanNotFound:
             raise FleetError(f"no plan named '{name}'", "", 404) from None
         return "", 204
+
+    @api.get("/schema")
+    @auth
+    def schema() -> Any:
+        return jsonify(describe())
+
+    @api.post("/try")
+    @auth
+    def try_once() -> Any:
+        return jsonify(try_plan(parse_plan(_json_body())))
 
     @api.post("/deploy")
     @auth

@@ -255,3 +255,79 @@ def test_plans_are_stored_with_revisions_and_a_lost_race_is_412(fleet_master: Fl
     assert fleet_master.api("DELETE", "/plans/fleet-demo")[0] == 204
     assert fleet_master.api("GET", "/plans/fleet-demo")[0] == 404
     assert fleet_master.api("DELETE", "/plans/fleet-demo")[0] == 404
+
+
+def test_try_once_shows_each_request_response_save_and_assertion(fleet_master: FleetMaster, httpbin: str) -> None:
+    plan = {
+        "name": "try-me",
+        "host": httpbin,
+        "setup": [
+            {
+                "name": "login",
+                "method": "POST",
+                "url": "/anything",
+                "json": {"token": "abc"},
+                "save": [{"name": "token", "from": "JSONPATH", "expr": "$.json.token"}],
+            }
+        ],
+        "tasks": [
+            {
+                "name": "t",
+                "steps": [
+                    {
+                        "name": "use token",
+                        "url": "/anything",
+                        "params": {"t": "${token}"},
+                        "assert": [
+                            {"on": "JSONPATH", "expr": "$.args.t", "op": "EQ", "value": "abc"},
+                            {"on": "STATUS", "op": "EQ", "value": "201"},
+                        ],
+                    },
+                    {"name": "undefined", "url": "/anything/${nothing}"},
+                ],
+            }
+        ],
+    }
+    status, result = fleet_master.api("POST", "/try", plan)
+    assert status == 200 and result["ok"] is False
+    login, use, undefined = result["steps"]
+    assert (login["path"], login["ok"]) == ("setup[0]", True)
+    assert login["request"]["method"] == "POST" and json.loads(login["request"]["body"]) == {"token": "abc"}
+    assert login["response"]["status"] == 200 and login["response"]["timeMs"] > 0
+    assert json.loads(login["response"]["body"])["json"] == {"token": "abc"}
+    assert login["checks"] == [
+        {"kind": "save", "label": "save token: JSONPATH $.json.token", "ok": True, "message": "", "value": "abc"}
+    ]
+    assert use["request"]["url"] == f"{httpbin}/anything?t=abc"
+    assert [(check["label"], check["ok"], check["message"]) for check in use["checks"]] == [
+        ("assert JSONPATH $.args.t EQ", True, ""),
+        ("assert STATUS EQ", False, "assert STATUS EQ 201: got 200"),
+    ]
+    assert (undefined["path"], undefined["ok"], undefined["error"]) == (
+        "tasks[0].steps[1]",
+        False,
+        "undefined variable ${nothing}",
+    )
+    assert result["variables"] == {"token": "abc"}
+
+    plan["tasks"][0]["steps"][0]["assert"][0]["op"] = "SAME"
+    status, body = fleet_master.api("POST", "/try", plan)
+    assert (status, body["path"]) == (400, "tasks[0].steps[0].assert[0].op")
+
+
+def test_schema_is_served_from_the_proto(fleet_master: FleetMaster) -> None:
+    status, schema = fleet_master.api("GET", "/schema")
+    assert status == 200 and schema["root"] == "Plan"
+    assert [choice["name"] for choice in schema["enums"]["HttpStep.Method"]] == [
+        "GET",
+        "POST",
+        "PUT",
+        "PATCH",
+        "DELETE",
+        "HEAD",
+        "OPTIONS",
+    ]
+    assert {"name": "JSONPATH", "requires": ["expr:jsonpath"]} in schema["enums"]["Assertion.Target"]
+    step_fields = {field["name"]: field for field in schema["messages"]["HttpStep"]}
+    assert step_fields["assert"] == {"name": "assert", "repeated": True, "kind": "message", "message": "Assertion"}
+    assert step_fields["url"]["required"] and step_fields["url"]["template"]
