@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from locust_ext.etcd_client import EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
+from locust_ext.importers import ImportFailed, import_plan
 from locust_ext.plan import PlanError, parse_plan
 from locust_ext.plan_store import PlanNotFound, RevisionConflict
 from locust_ext.schema import describe
@@ -40,6 +41,10 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
     def plan_error(error: PlanError) -> tuple[Response, int]:
         issues = [{"path": issue.path, "message": issue.message} for issue in error.issues]
         return jsonify(error=error.issues[0].message, path=error.issues[0].path, issues=issues), 400
+
+    @api.errorhandler(ImportFailed)
+    def import_failed(error: ImportFailed) -> tuple[Response, int]:
+        return jsonify(error=error.message, path=error.path), 400
 
     @api.errorhandler(EtcdUnavailable)
     def etcd_unavailable(error: EtcdUnavailable) -> tuple[Response, int]:
@@ -89,6 +94,14 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
     @auth
     def schema() -> Any:
         return jsonify(describe())
+
+    @api.post("/import")
+    @auth
+    def import_() -> Any:
+        include_static = request.args.get("includeStatic", "") in ("1", "true")
+        text = request.get_data(as_text=True)
+        result = import_plan(text, request.args.get("format"), request.args.get("name"), include_static=include_static)
+        return jsonify(plan=result.plan, warnings=result.warnings, format=result.format)
 
     @api.post("/try")
     @auth

@@ -38,8 +38,10 @@ class FleetMaster(LocustMaster):
 
     def api(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
+        return self.raw(method, path, data, {"Content-Type": "application/json", **(headers or {})})
+
+    def raw(self, method: str, path: str, data: bytes | None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         request = urllib.request.Request(f"{self.url}/fleet/api{path}", data=data, method=method)
-        request.add_header("Content-Type", "application/json")
         for name, value in (headers or {}).items():
             request.add_header(name, value)
         try:
@@ -331,3 +333,20 @@ def test_schema_is_served_from_the_proto(fleet_master: FleetMaster) -> None:
     step_fields = {field["name"]: field for field in schema["messages"]["HttpStep"]}
     assert step_fields["assert"] == {"name": "assert", "repeated": True, "kind": "message", "message": "Assertion"}
     assert step_fields["url"]["required"] and step_fields["url"]["template"]
+
+
+def test_import_converts_a_curl_command_and_names_a_bad_option(fleet_master: FleetMaster) -> None:
+    command = "curl 'http://127.0.0.1:8080/api/cart' -H 'Content-Type: application/json' --data-raw '{\"itemId\": 3}'"
+    status, result = fleet_master.raw("POST", "/import", command.encode())
+    assert status == 200 and result["format"] == "curl"
+    step = result["plan"]["tasks"][0]["steps"][0]
+    assert (result["plan"]["host"], step["method"], step["url"], step["json"]) == (
+        "http://127.0.0.1:8080",
+        "POST",
+        "/api/cart",
+        {"itemId": 3},
+    )
+    status, body = fleet_master.raw("POST", "/import", b"curl http://127.0.0.1:8080/ --frobnicate")
+    assert status == 400 and body["path"] == "curl: --frobnicate"
+    status, body = fleet_master.raw("POST", "/import?format=yaml", b"{}")
+    assert status == 400 and body["path"] == "format"
