@@ -11,10 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from locust_ext.etcd_client import EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
+from locust_ext.importers import FORMATS as IMPORT_FORMATS
 from locust_ext.importers import ImportFailed, import_plan
+from locust_ext.openapi import document
 from locust_ext.plan import PlanError, parse_plan
 from locust_ext.plan_store import PlanNotFound, RevisionConflict
 from locust_ext.schema import describe
@@ -41,6 +44,15 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
     def plan_error(error: PlanError) -> tuple[Response, int]:
         issues = [{"path": issue.path, "message": issue.message} for issue in error.issues]
         return jsonify(error=error.issues[0].message, path=error.issues[0].path, issues=issues), 400
+
+    @api.app_errorhandler(404)
+    @api.app_errorhandler(405)
+    def route_error(error: HTTPException) -> Any:
+        # Locust's own pages keep Flask's answers; API clients get JSON that says where the routes are.
+        if not request.path.startswith(api.url_prefix + "/"):
+            return error
+        message = f"{error.name}: {request.method} {request.path}; the routes are in {api.url_prefix}/openapi.json"
+        return jsonify(error=message, path=""), error.code
 
     @api.errorhandler(ImportFailed)
     def import_failed(error: ImportFailed) -> tuple[Response, int]:
@@ -93,7 +105,7 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
     @api.get("/schema")
     @auth
     def schema() -> Any:
-        return jsonify(describe())
+        return jsonify(describe() | {"importFormats": list(IMPORT_FORMATS)})
 
     @api.post("/import")
     @auth
@@ -102,6 +114,11 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         text = request.get_data(as_text=True)
         result = import_plan(text, request.args.get("format"), request.args.get("name"), include_static=include_static)
         return jsonify(plan=result.plan, warnings=result.warnings, format=result.format)
+
+    @api.get("/openapi.json")
+    @auth
+    def openapi() -> Any:
+        return jsonify(document())
 
     @api.post("/try")
     @auth

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -314,3 +315,82 @@ def locust_master(tmp_path: Path) -> Iterator[LocustMaster]:
         yield master.start()
     finally:
         master.stop()
+
+
+class FleetMaster(LocustMaster):
+    """A `locust-fleet --master` with discovery on, and its REST API."""
+
+    def __init__(self, plan_path: Path, log_path: Path, etcd: EtcdServer, prefix: str) -> None:
+        super().__init__(plan_path, log_path)
+        self.etcd, self.prefix = etcd, prefix
+
+    def start(self) -> FleetMaster:
+        command = [str(LOCUST_FLEET), "--master", "--master-bind-host", "127.0.0.1"]
+        command += ["--master-bind-port", str(self.port), "--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
+        command += ["--fleet-etcd", self.etcd.endpoint, "--fleet-prefix", self.prefix]
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(lambda: self.api("GET", "/agents")[0] == 200, 60, "the master's fleet API answered", self.log)
+        return self
+
+    def api(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        return self.raw(method, path, data, {"Content-Type": "application/json", **(headers or {})})
+
+    def raw(self, method: str, path: str, data: bytes | None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(f"{self.url}/fleet/api{path}", data=data, method=method)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, content = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, content = error.code, error.read()
+        except (urllib.error.URLError, ConnectionError):
+            return 0, None
+        return status, json.loads(content) if content else None
+
+    def agents(self) -> dict[str, dict[str, Any]]:
+        status, body = self.api("GET", "/agents")
+        return {agent["id"]: agent for agent in body["agents"]} if status == 200 else {}
+
+    def swarm(self, users: int, host: str) -> None:
+        data = f"user_count={users}&spawn_rate={users}&host={host}".encode()
+        with urllib.request.urlopen(f"{self.url}/swarm", data=data, timeout=10) as response:
+            assert json.load(response)["success"]
+
+    def agents_tab(self) -> list[dict[str, str]]:
+        """The rows of the "Fleet agents" tab in Locust's own page (its extended stats)."""
+        with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
+            extended = json.load(response)["extended_stats"]
+        return next(table["data"] for table in extended if table["key"] == "fleet-agents")
+
+    def request_count(self) -> int:
+        with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
+            stats = json.load(response)["stats"]
+        return sum(row["num_requests"] for row in stats if row["name"] == "Aggregated")
+
+
+@pytest.fixture
+def fleet_master(tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str) -> FleetMaster:
+    master = FleetMaster(tmp_path / "unused-plan.json", tmp_path / "master.log", etcd_server, fleet_prefix)
+    try:
+        yield master.start()
+    finally:
+        master.stop()
+
+
+def demo_plan(host: str) -> dict[str, Any]:
+    return {
+        "name": "fleet-demo",
+        "host": host,
+        "tasks": [
+            {
+                "name": "browse",
+                "thinkTime": {"minS": 0.05, "maxS": 0.1},
+                "steps": [
+                    {"name": "health", "url": "/health", "assert": [{"on": "STATUS", "op": "EQ", "value": "200"}]}
+                ],
+            }
+        ],
+    }

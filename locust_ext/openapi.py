@@ -1,0 +1,281 @@
+"""The OpenAPI 3.1 description of the fleet API, served at `/fleet/api/openapi.json`.
+
+The routes are described here; the plan's JSON Schema is not: it is derived from protos/fleet.proto
+(through `schema.describe()`), so the description cannot drift from what the validator accepts.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from locust_ext.importers import FORMATS
+from locust_ext.schema import describe
+
+_UINT32_MAX = 2**32 - 1
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required or list(properties)}
+
+
+_STRING = {"type": "string"}
+_INTEGER = {"type": "integer"}
+_RESULTS = {"type": "object", "additionalProperties": _obj({"ok": {"type": "boolean"}, "message": _STRING})}
+_PLAN_NAME = {"name": "name", "in": "path", "required": True, "schema": _STRING}
+_REVISION_HEADER = {"ETag": {"description": "the plan's revision, quoted", "schema": _STRING}}
+
+PATHS: dict[str, Any] = {
+    "/agents": {
+        "get": {
+            "summary": "The live agents, with their Locust workers",
+            "responses": {
+                "200": _json(_obj({"agents": {"type": "array", "items": _ref("Agent")}}), "the agents"),
+                "503": _json(
+                    {"allOf": [_ref("Error"), _obj({"agents": {"type": "array", "items": _ref("Agent")}})]},
+                    "etcd is away: the last known agents",
+                ),
+            },
+        }
+    },
+    "/plans": {
+        "get": {
+            "summary": "The saved plans",
+            "responses": {
+                "200": _json(
+                    _obj(
+                        {"plans": {"type": "array", "items": _obj({"name": _STRING, "revision": {"type": "integer"}})}}
+                    ),
+                    "names and revisions",
+                ),
+                "503": _error("etcd is away"),
+            },
+        }
+    },
+    "/plans/{name}": {
+        "parameters": [_PLAN_NAME],
+        "get": {
+            "summary": "One saved plan",
+            "responses": {
+                "200": {**_json(_ref("Plan"), "the plan"), "headers": _REVISION_HEADER},
+                "404": _error("no such plan"),
+            },
+        },
+        "put": {
+            "summary": "Save a plan (validated first; If-Match makes the save safe)",
+            "parameters": [{"name": "If-Match", "in": "header", "required": False, "schema": _STRING}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Plan")}}},
+            "responses": {
+                "200": {
+                    **_json(_obj({"name": _STRING, "revision": {"type": "integer"}, "plan": _ref("Plan")}), "saved"),
+                    "headers": _REVISION_HEADER,
+                },
+                "400": _json(_ref("PlanErrors"), "the plan is not valid"),
+                "412": _json(
+                    {"allOf": [_ref("Error"), _obj({"revision": {"type": "integer"}})]}, "someone saved it meanwhile"
+                ),
+            },
+        },
+        "delete": {
+            "summary": "Delete a plan",
+            "responses": {"204": {"description": "deleted"}, "404": _error("no such plan")},
+        },
+    },
+    "/deploy": {
+        "post": {
+            "summary": "Deploy a saved plan to agents",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _obj(
+                            {
+                                "plan": _STRING,
+                                "agents": {"type": "array", "items": _STRING, "minItems": 1},
+                                "processes": {"type": "integer", "minimum": 0, "maximum": 256},
+                            },
+                            ["plan", "agents"],
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_obj({"runId": _STRING, "plan": _STRING, "results": _RESULTS}), "a result per agent"),
+                "400": _error("bad request: the path names the field"),
+                "404": _error("no such plan"),
+            },
+        }
+    },
+    "/release": {
+        "post": {
+            "summary": "Stop the agents' workers",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _obj({"agents": {"type": "array", "items": _STRING, "minItems": 1}})}
+                },
+            },
+            "responses": {
+                "200": _json(_obj({"results": _RESULTS}), "a result per agent"),
+                "400": _error("bad request: the path names the field"),
+            },
+        }
+    },
+    "/try": {
+        "post": {
+            "summary": "Run every step of a plan once from the master",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Plan")}}},
+            "responses": {"200": _json(_ref("TryResult"), "each step's outcome"), "400": _json(_ref("PlanErrors"), "")},
+        }
+    },
+    "/import": {
+        "post": {
+            "summary": "Convert a Postman v2.1 collection, a HAR, a cURL command, a locust-hazard plan or a plan",
+            "parameters": [
+                {"name": "format", "in": "query", "schema": {"enum": list(FORMATS)}},
+                {"name": "name", "in": "query", "schema": _STRING},
+                {"name": "includeStatic", "in": "query", "schema": {"enum": ["0", "1", "true", "false"]}},
+            ],
+            "requestBody": {"required": True, "content": {"text/plain": {"schema": _STRING}, "application/json": {}}},
+            "responses": {
+                "200": _json(
+                    _obj({"plan": _ref("Plan"), "warnings": {"type": "array", "items": _STRING}, "format": _STRING}),
+                    "the plan and what did not carry over",
+                ),
+                "400": _error("the input cannot become a plan: the path says where in the input"),
+            },
+        }
+    },
+    "/schema": {
+        "get": {"summary": "The plan schema, from the proto", "responses": {"200": _json({"type": "object"}, "")}}
+    },
+    "/openapi.json": {"get": {"summary": "This description", "responses": {"200": _json({"type": "object"}, "")}}},
+}
+
+_CHECK = _obj(
+    {"kind": {"enum": ["status", "assert", "save"]}, "label": _STRING, "ok": {"type": "boolean"}, "message": _STRING},
+    ["kind", "label", "ok", "message"],
+)
+_TRY_STEP = _obj(
+    {
+        "name": _STRING,
+        "path": _STRING,
+        "ok": {"type": "boolean"},
+        "error": _STRING,
+        "request": _obj({"method": _STRING, "url": _STRING, "headers": {"type": "object"}, "body": _STRING}),
+        "response": _obj(
+            {
+                "status": {"type": "integer"},
+                "headers": {"type": "object"},
+                "body": _STRING,
+                "bodyBytes": {"type": "integer"},
+                "timeMs": {"type": "number"},
+            }
+        ),
+        "checks": {"type": "array", "items": _CHECK},
+    },
+    ["name", "path", "ok"],
+)
+_AGENT = _obj(
+    {
+        "id": _STRING,
+        "address": _STRING,
+        "hostname": _STRING,
+        "cpus": {"type": "integer"},
+        "memoryMb": {"type": "integer"},
+        "capabilities": {"type": "array", "items": _STRING},
+        "labels": {"type": "object", "additionalProperties": _STRING},
+        "state": {"enum": ["idle", "running", "error"]},
+        "plan": _STRING,
+        "runId": _STRING,
+        "message": _STRING,
+        "workers": {"type": "array", "items": {"type": "object"}},
+        "version": _STRING,
+        "startedAt": _STRING,
+        "lastSeen": _STRING,
+        "locustWorkers": {
+            "type": "array",
+            "items": _obj({"id": _STRING, "index": {"type": "integer"}, "pid": {"type": "integer"}, "state": _STRING}),
+        },
+    },
+    ["id", "address", "state", "plan", "workers", "lastSeen", "locustWorkers"],
+)
+
+
+@cache
+def document() -> dict[str, Any]:
+    schemas = _plan_schemas()
+    schemas |= {
+        "Error": _obj({"error": _STRING, "path": _STRING}),
+        "PlanErrors": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Error"},
+                _obj({"issues": {"type": "array", "items": _obj({"path": _STRING, "message": _STRING})}}),
+            ]
+        },
+        "Agent": _AGENT,
+        "TryResult": _obj(
+            {
+                "ok": {"type": "boolean"},
+                "steps": {"type": "array", "items": _TRY_STEP},
+                "variables": {"type": "object", "additionalProperties": _STRING},
+            }
+        ),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "locust-fleet API", "version": "1"},
+        "servers": [{"url": "/fleet/api"}],
+        "paths": PATHS,
+        "components": {"schemas": schemas},
+    }
+
+
+def _plan_schemas() -> dict[str, Any]:
+    described = describe()
+    schemas = {
+        name.replace(".", "_"): {"enum": [c["name"] for c in choices]} for name, choices in described["enums"].items()
+    }
+    for message, fields in described["messages"].items():
+        schemas[message] = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {field["name"]: _field_schema(field) for field in fields},
+            "required": [field["name"] for field in fields if field.get("required")],
+        }
+    return schemas
+
+
+def _field_schema(field: dict[str, Any]) -> dict[str, Any]:
+    kind = field["kind"]
+    if kind == "enum":
+        single: dict[str, Any] = _ref(field["enum"].replace(".", "_"))
+    elif kind == "message":
+        single = _ref(field["message"])
+    elif kind == "json":
+        single = {}
+    elif kind == "integer":
+        single = {"type": "integer", "minimum": 0, "maximum": _UINT32_MAX}
+    elif kind == "number":
+        single = {"type": "number", "minimum": 0}
+    else:
+        single = {"type": kind}
+    if field.get("pattern"):
+        single["pattern"] = f"^(?:{field['pattern']})$"
+    if field.get("map"):
+        return {"type": "object", "additionalProperties": single}
+    if field.get("repeated"):
+        return {"type": "array", "items": single}
+    return single
