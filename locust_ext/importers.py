@@ -21,11 +21,15 @@ from locust_ext.plan import PlanError, enum_choices, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2
 from locust_ext.templating import compile_template
 
-FORMATS = ("postman", "har", "curl", "hazard", "plan")
-_FORMAT_NAMES = (
-    "a Postman v2.1 collection (postman), a HAR 1.2 recording (har), a curl command line (curl), "
-    "a locust-hazard plan (hazard) or a locust-fleet plan (plan)"
-)
+FORMAT_DESCRIPTIONS = {
+    "postman": "a Postman v2.1 collection",
+    "har": "a HAR 1.2 recording",
+    "curl": "a curl command line",
+    "hazard": "a locust-hazard plan",
+    "plan": "a locust-fleet plan",
+}
+FORMATS = tuple(FORMAT_DESCRIPTIONS)
+_FORMAT_NAMES = ", ".join(f"{description} ({name})" for name, description in FORMAT_DESCRIPTIONS.items())
 _METHODS = enum_choices(fleet_pb2.HttpStep.DESCRIPTOR.fields_by_name["method"].enum_type)
 _CURL_START = re.compile(r"\s*curl(?:\s|\\\r?\n)")
 _NAME_JUNK = re.compile(r"[^A-Za-z0-9._-]+")

@@ -63,6 +63,11 @@ SYNTAXES: dict[str, Callable[[str], Any]] = {
 _RENDERED_SYNTAXES = {"number", "regex"}
 
 
+_FILE_OUTSIDE_PLAN_FILE = (
+    "a file is read next to a plan file (--fleet-plan); here give the rows inline in csv (the page can upload a CSV)"
+)
+
+
 def parse_plan(data: Any) -> Plan:
     """Validate plan JSON (already decoded) and return the Plan message; raises PlanError."""
     collector = _Collector()
@@ -366,6 +371,9 @@ def _check_data_sets(data: dict[str, Any], collector: _Collector) -> None:
         has_csv, has_file = bool(data_set.get("csv")), bool(data_set.get("file"))
         if has_csv == has_file:
             collector.add(path, "expected exactly one of csv and file")
+        elif has_file:
+            # load_plan inlines files; a file left here came through the API or gRPC, where no plan file exists.
+            collector.add(f"{path}.file", _FILE_OUTSIDE_PLAN_FILE)
         if not isinstance(data_set.get("csv"), str) or not has_csv:
             continue
         try:

@@ -22,12 +22,13 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
-from locust_ext.etcd_client import Etcd
+from locust_ext.etcd_client import Etcd, EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
 from locust_ext.http_user import PlanHttpUser
-from locust_ext.plan import Plan, PlanError, load_plan
-from locust_ext.plan_store import PlanStore
+from locust_ext.plan import Plan, PlanError, load_plan, plan_to_json
+from locust_ext.plan_store import PlanStore, RevisionConflict
 from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint
+from locust_ext.web_page import create_page_blueprint, link_from_locust_page
 from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
 
 logger = logging.getLogger(__name__)
@@ -162,10 +163,23 @@ def start_fleet(environment: Environment, plan: Plan | None) -> None:
         PlanHttpUser.configure,
     )
     environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
+    if plan is not None:
+        keep_in_store(fleet.store, plan)
     if environment.web_ui:
         add_web_ui(environment, fleet)
     if options.fleet_agents:
         deploy_at_start(environment, fleet, plan, options.fleet_agents)
+
+
+def keep_in_store(store: PlanStore, plan: Plan) -> None:
+    """Save the --fleet-plan plan for the page, unless a plan of that name is stored: that one may hold newer edits."""
+    try:
+        store.put(plan.name, plan_to_json(plan), 0)
+        logger.info("plan %s saved to the plan store", plan.name)
+    except RevisionConflict:
+        logger.info("plan %s is already in the plan store; the stored one is kept", plan.name)
+    except EtcdUnavailable as error:
+        logger.warning("plan %s not saved to the plan store: %s", plan.name, error)
 
 
 def add_web_ui(environment: Environment, fleet: Fleet) -> None:
@@ -173,7 +187,10 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
     # Locust runs Flask in debug mode, where jsonify indents: 4x slower and 50 % larger for 1,000 agents.
     web_ui.app.json.compact = True
     base_path = getattr(environment.parsed_options, "web_base_path", "") or ""
-    web_ui.app.register_blueprint(create_blueprint(fleet, base_path.rstrip("/"), web_ui.auth_required_if_enabled))
+    base_path = base_path.rstrip("/")
+    web_ui.app.register_blueprint(create_blueprint(fleet, base_path, web_ui.auth_required_if_enabled))
+    web_ui.app.register_blueprint(create_page_blueprint(base_path, web_ui.auth_required_if_enabled))
+    link_from_locust_page(web_ui.app, base_path)
     web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
     web_ui.template_args["extended_tables"] = [
         {"key": "fleet-agents", "structure": [{"key": key, "title": title} for key, title in AGENT_COLUMNS]}

@@ -15,14 +15,14 @@ from werkzeug.exceptions import HTTPException
 
 from locust_ext.etcd_client import EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
-from locust_ext.importers import FORMATS as IMPORT_FORMATS
-from locust_ext.importers import ImportFailed, import_plan
+from locust_ext.importers import FORMAT_DESCRIPTIONS, ImportFailed, import_plan
 from locust_ext.openapi import document
 from locust_ext.plan import PlanError, parse_plan
 from locust_ext.plan_store import PlanNotFound, RevisionConflict
 from locust_ext.schema import describe
 from locust_ext.tryout import try_plan
 
+IMPORT_FORMATS = [{"name": name, "description": text} for name, text in FORMAT_DESCRIPTIONS.items()]
 AGENT_COLUMNS = [
     ("id", "Agent"),
     ("address", "Address"),
@@ -105,7 +105,7 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
     @api.get("/schema")
     @auth
     def schema() -> Any:
-        return jsonify(describe() | {"importFormats": list(IMPORT_FORMATS)})
+        return jsonify(describe() | {"importFormats": IMPORT_FORMATS})
 
     @api.post("/import")
     @auth

@@ -30,6 +30,20 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]' 2> >(grep -v "is ignored: it is neither" >&2)
 
+# The fleet page: built again when its sources are newer than the build.
+if ! command -v npm >/dev/null; then
+  echo "install: Node.js (npm) for the fleet page's build"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm >/dev/null
+fi
+page_sources=(web_ui/src web_ui/public web_ui/index.html web_ui/package-lock.json web_ui/vite.config.ts)
+if [ ! -f web_ui/dist/index.html ] || [ -n "$(find "${page_sources[@]}" -newer web_ui/dist/index.html -print -quit)" ]; then
+  echo "install: the fleet page (web_ui/dist)"
+  (cd web_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent >/dev/null)
+fi
+
 if [ ! -x .venv-httpbin/bin/gunicorn ]; then
   echo "install: httpbin environment .venv-httpbin"
   "$PYTHON" -m venv .venv-httpbin

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from locust_ext.importers import FORMATS, ImportFailed, ImportResult, import_plan
-from locust_ext.plan import parse_plan, plan_to_json
+from locust_ext.plan import load_plan, parse_plan, plan_to_json
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
 
@@ -843,7 +843,8 @@ def test_hazard_missing_test_work() -> None:
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda path: path.name)
 def test_own_example_plans_round_trip(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
+    # As the page's Export writes them: data set files already inlined.
+    text = json.dumps(plan_to_json(load_plan(path)))
     result = import_plan(text)
 
     assert result.format == "plan"
@@ -851,6 +852,13 @@ def test_own_example_plans_round_trip(path: Path) -> None:
     assert result.plan == plan_to_json(parse_plan(json.loads(text)))
     assert import_plan(json.dumps(result.plan), format="plan").plan == result.plan
     assert import_plan(text, name="copy of demo").plan["name"] == "copy-of-demo"
+
+
+def test_own_plan_with_a_data_set_file_asks_for_the_rows_inline() -> None:
+    with pytest.raises(ImportFailed) as caught:
+        import_plan((EXAMPLES / "demo-shop.json").read_text(encoding="utf-8"))
+    assert caught.value.path == "plan.dataSets[0].file"
+    assert "give the rows inline in csv" in caught.value.message
 
 
 def test_own_plan_that_is_invalid() -> None:
@@ -900,7 +908,7 @@ def test_bad_inputs(text: str, format: str | None, path: str, message: str) -> N
         (CHROME_CURL, "curl"),
         ("  \n curl \\\n  http://a.test/", "curl"),
         (json.dumps(HAZARD), "hazard"),
-        ((EXAMPLES / "demo-shop.json").read_text(encoding="utf-8"), "plan"),
+        (json.dumps(plan_to_json(load_plan(EXAMPLES / "demo-shop.json"))), "plan"),
     ],
 )
 def test_every_import_is_a_valid_plan(text: str, format: str) -> None:

@@ -215,6 +215,7 @@ def test_every_error_is_reported_at_once() -> None:
         ({"host": "localhost:8080"}, "host", 'expected an http:// or https:// URL, got "localhost:8080"'),
         ({"name": "my plan"}, "name", "expected 1 to 64 letters, digits, '.', '_' or '-', got \"my plan\""),
         ({"dataSets": [{"name": "d"}]}, "dataSets[0]", "expected exactly one of csv and file"),
+        ({"dataSets": [{"name": "d", "file": "u.csv"}]}, "dataSets[0].file", "give the rows inline in csv"),
         ({"dataSets": [{"name": "d", "csv": "a,b\n1\n"}]}, "dataSets[0].csv", "row 2 has 1 values, the header has 2"),
         ({"dataSets": [{"name": "d", "csv": "a\n"}]}, "dataSets[0].csv", "expected at least one data row"),
     ],

@@ -1,0 +1,216 @@
+// The live fleet: agents from etcd (polled), deploy the current plan to the selected ones, release them.
+import RocketLaunchIcon from '@mui/icons-material/RocketLaunch';
+import StopCircleOutlinedIcon from '@mui/icons-material/StopCircleOutlined';
+import {
+  Alert,
+  Box,
+  Button,
+  Checkbox,
+  Chip,
+  Paper,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Tooltip,
+  Typography,
+} from '@mui/material';
+import { useEffect, useState } from 'react';
+
+import { ApiError, api } from './api';
+import { usePolling } from './polling';
+
+const STATE_COLORS: Record<string, 'success' | 'warning' | 'error' | 'default'> = { idle: 'success', running: 'warning', error: 'error' };
+
+export interface DeployTarget {
+  name: string;
+  saved: boolean;
+  hasJourneys: boolean;
+}
+
+// Why an agent cannot take the plan now, or null when it can.
+function notSelectable(agent: any, target: DeployTarget | null): string | null {
+  if (agent.state === 'running') return `busy: running ${agent.plan || 'a plan'}; release it first`;
+  if (agent.state === 'error') return `in error: ${agent.message || 'see its log'}; release it to reset`;
+  if (agent.state !== 'idle') return `state ${agent.state}`;
+  if (target?.hasJourneys && !(agent.capabilities ?? []).includes('browser'))
+    return 'no browser (Chromium) on this agent, and the plan has journeys';
+  return null;
+}
+
+function since(startedAt: number | string | undefined): string {
+  if (startedAt === undefined) return '';
+  const started = typeof startedAt === 'number' ? startedAt * (startedAt < 1e12 ? 1000 : 1) : Date.parse(startedAt);
+  const seconds = Math.max(0, Math.round((Date.now() - started) / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+export function AgentsPanel({ target }: { target: DeployTarget | null }) {
+  const { data, error } = usePolling(api.agents, 2000);
+  const agents: any[] = data?.agents ?? [];
+  const [selected, setSelected] = useState<string[]>([]);
+  const [processes, setProcesses] = useState('0');
+  const [outcome, setOutcome] = useState<{ severity: 'success' | 'error'; lines: string[] } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const selectable = agents.filter((agent) => notSelectable(agent, target) === null).map((agent) => agent.id);
+  useEffect(() => setSelected((current) => current.filter((id) => selectable.includes(id))), [selectable.join()]);
+
+  const act = async (work: () => Promise<any>) => {
+    setBusy(true);
+    try {
+      const result = await work();
+      const entries = Object.entries(result.results ?? {}) as [string, any][];
+      const failed = entries.filter(([, item]) => !item.ok);
+      setOutcome({ severity: failed.length ? 'error' : 'success', lines: entries.map(([id, item]) => `${id}: ${item.message}`) });
+    } catch (failure) {
+      const message = failure instanceof ApiError ? `${failure.path ? `${failure.path}: ` : ''}${failure.message}` : String(failure);
+      setOutcome({ severity: 'error', lines: [message] });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const deployBlocked = !target ? 'open a plan first' : !target.saved ? 'save the plan first: agents run the saved version' : selected.length === 0 ? 'select idle agents' : null;
+  const processCount = Number(processes);
+
+  return (
+    <Paper variant="outlined" sx={{ p: 2, mb: 2 }} component="section" aria-label="Agents">
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, mb: 1.5, flexWrap: 'wrap' }}>
+        <Typography variant="h6" sx={{ fontSize: 17, flex: 1 }}>
+          Agents <Typography component="span" color="text.secondary">({agents.length} live)</Typography>
+        </Typography>
+        <TextField
+          label="Processes per agent"
+          value={processes}
+          onChange={(event) => setProcesses(event.target.value)}
+          error={!Number.isInteger(processCount) || processCount < 0}
+          helperText="0: one per core"
+          sx={{ width: 160 }}
+          inputProps={{ inputMode: 'numeric', 'data-path': 'processes' }}
+        />
+        <Tooltip title={deployBlocked ?? ''}>
+          <span>
+            <Button
+              variant="contained"
+              startIcon={<RocketLaunchIcon />}
+              disabled={Boolean(deployBlocked) || busy || !Number.isInteger(processCount)}
+              onClick={() => act(() => api.deploy(target!.name, selected, processCount))}
+            >
+              Deploy {target?.name ?? ''} to {selected.length} agent{selected.length === 1 ? '' : 's'}
+            </Button>
+          </span>
+        </Tooltip>
+        <Button
+          color="error"
+          variant="outlined"
+          startIcon={<StopCircleOutlinedIcon />}
+          disabled={busy || !agents.some((agent) => agent.state !== 'idle')}
+          onClick={() => act(() => api.release('all'))}
+        >
+          Release all
+        </Button>
+      </Box>
+      {(error || data?.unavailable) && (
+        <Alert severity="warning" sx={{ mb: 1 }}>
+          {data?.unavailable || error}: the list may be stale; the master keeps retrying etcd.
+        </Alert>
+      )}
+      {outcome && (
+        <Alert severity={outcome.severity} onClose={() => setOutcome(null)} sx={{ mb: 1 }} role="status">
+          {outcome.lines.map((line) => (
+            <div key={line}>{line}</div>
+          ))}
+        </Alert>
+      )}
+      <Table size="small" aria-label="Agents table">
+        <TableHead>
+          <TableRow>
+            <TableCell padding="checkbox">
+              <Checkbox
+                inputProps={{ 'aria-label': 'Select every idle agent' }}
+                checked={selectable.length > 0 && selected.length === selectable.length}
+                indeterminate={selected.length > 0 && selected.length < selectable.length}
+                onChange={(event) => setSelected(event.target.checked ? selectable : [])}
+              />
+            </TableCell>
+            {['Agent', 'Address', 'Cores', 'Memory', 'Capabilities', 'State', 'Plan', 'Locust workers', 'Up', ''].map((title) => (
+              <TableCell key={title}>{title}</TableCell>
+            ))}
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {agents.length === 0 && (
+            <TableRow>
+              <TableCell colSpan={11}>
+                <Typography color="text.secondary">
+                  No agents yet. Start one on a load machine: <code>locust-fleet-agent --etcd http://ETCD:2379</code>
+                </Typography>
+              </TableCell>
+            </TableRow>
+          )}
+          {agents.map((agent) => {
+            const reason = notSelectable(agent, target);
+            const workers: any[] = agent.locustWorkers ?? [];
+            return (
+              <TableRow key={agent.id} hover data-agent={agent.id}>
+                <TableCell padding="checkbox">
+                  <Tooltip title={reason ?? ''} placement="right">
+                    <span>
+                      <Checkbox
+                        inputProps={{ 'aria-label': `Select ${agent.id}` }}
+                        disabled={reason !== null}
+                        checked={selected.includes(agent.id)}
+                        onChange={(event) =>
+                          setSelected(event.target.checked ? [...selected, agent.id] : selected.filter((id) => id !== agent.id))
+                        }
+                      />
+                    </span>
+                  </Tooltip>
+                </TableCell>
+                <TableCell>
+                  <Typography variant="body2" sx={{ fontWeight: 500 }}>
+                    {agent.id}
+                  </Typography>
+                  <Typography variant="caption" color="text.secondary">
+                    {agent.hostname}
+                  </Typography>
+                </TableCell>
+                <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{agent.address}</TableCell>
+                <TableCell>{agent.cpus}</TableCell>
+                <TableCell>{agent.memoryMb ? `${(agent.memoryMb / 1024).toFixed(1)} GiB` : ''}</TableCell>
+                <TableCell>
+                  {(agent.capabilities ?? []).map((capability: string) => (
+                    <Chip key={capability} size="small" label={capability} sx={{ mr: 0.5 }} />
+                  ))}
+                </TableCell>
+                <TableCell>
+                  <Chip size="small" label={agent.state} color={STATE_COLORS[agent.state] ?? 'default'} variant="outlined" />
+                  {reason && (
+                    <Typography variant="caption" display="block" color="text.secondary" sx={{ maxWidth: 220 }} data-reason>
+                      {reason}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell>{agent.plan || '–'}</TableCell>
+                <TableCell>
+                  {workers.length === 0 ? '–' : `${workers.length} (${[...new Set(workers.map((worker) => worker.state))].join(', ')})`}
+                </TableCell>
+                <TableCell>{since(agent.startedAt)}</TableCell>
+                <TableCell>
+                  {agent.state !== 'idle' && (
+                    <Button size="small" color="error" disabled={busy} onClick={() => act(() => api.release([agent.id]))} aria-label={`Release ${agent.id}`}>
+                      Release
+                    </Button>
+                  )}
+                </TableCell>
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
+    </Paper>
+  );
+}

@@ -1,0 +1,218 @@
+// The whole plan as sections: settings, data sets, setup, tasks (HTTP chains) and journeys (browser steps).
+import AddIcon from '@mui/icons-material/Add';
+import UploadFileIcon from '@mui/icons-material/UploadFile';
+import { Alert, Box, Button, FormControlLabel, Paper, Switch, Typography } from '@mui/material';
+import type { ReactNode } from 'react';
+
+import { BrowserStepList } from './BrowserStepEditor';
+import { HttpStepList } from './HttpStepEditor';
+import { join, useFieldError } from './errors';
+import { ChoiceInput, KeyValueEditor, NumberInput, TextInput } from './fields';
+import { ItemControls, listActions, replaceAt, withField } from './lists';
+import { choices, field, useSchema } from './schema';
+
+export type Plan = Record<string, any>;
+
+function Section({ title, subtitle, children, action }: { title: string; subtitle?: string; children: ReactNode; action?: ReactNode }) {
+  return (
+    <Paper variant="outlined" sx={{ p: 2, mb: 2 }} component="section" aria-label={title}>
+      <Box sx={{ display: 'flex', alignItems: 'baseline', gap: 1, mb: 1.5 }}>
+        <Typography variant="h6" sx={{ fontSize: 17 }}>
+          {title}
+        </Typography>
+        {subtitle && (
+          <Typography variant="body2" color="text.secondary" sx={{ flex: 1 }}>
+            {subtitle}
+          </Typography>
+        )}
+        {action}
+      </Box>
+      {children}
+    </Paper>
+  );
+}
+
+export function PlanBuilder({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => void }) {
+  const set = (key: string, value: unknown) => onChange(withField(plan, key, value));
+  return (
+    <Box>
+      <Settings plan={plan} onChange={onChange} />
+      <Section title="Data sets" subtitle="CSV rows that feed ${set.column} variables">
+        <DataSets sets={plan.dataSets ?? []} onChange={(value) => set('dataSets', value)} />
+      </Section>
+      <Section title="Setup" subtitle="HTTP steps each virtual user runs once, before its tasks (a login)">
+        <HttpStepList path="setup" steps={plan.setup ?? []} onChange={(value) => set('setup', value)} noun="Setup step" />
+      </Section>
+      <Tasks tasks={plan.tasks ?? []} onChange={(value) => set('tasks', value)} />
+      <Journeys journeys={plan.journeys ?? []} onChange={(value) => set('journeys', value)} />
+    </Box>
+  );
+}
+
+function Settings({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => void }) {
+  const schema = useSchema();
+  const set = (key: string, value: unknown) => onChange(withField(plan, key, value));
+  const users = plan.users ?? {};
+  const setUsers = (key: string, value: unknown) => {
+    const next = withField(users, key, value);
+    onChange(withField(plan, 'users', Object.keys(next).length ? next : undefined));
+  };
+  return (
+    <Section title="Plan settings">
+      <Box sx={{ display: 'flex', gap: 2, flexWrap: 'wrap', alignItems: 'flex-start' }}>
+        <TextInput path="host" info={field(schema, 'Plan', 'host')} label="Host" placeholder="http://127.0.0.1:8080" value={plan.host} onChange={(value) => set('host', value)} sx={{ flex: 2, minWidth: 260 }} />
+        <TextInput path="proxy" info={field(schema, 'Plan', 'proxy')} label="Proxy" placeholder="http://127.0.0.1:3128" value={plan.proxy} onChange={(value) => set('proxy', value)} sx={{ flex: 1, minWidth: 200 }} />
+        <FormControlLabel
+          sx={{ mt: 0.5 }}
+          control={<Switch checked={plan.session ?? true} onChange={(event) => set('session', event.target.checked ? undefined : false)} />}
+          label="Cookie session per user"
+        />
+      </Box>
+      <Box sx={{ display: 'flex', gap: 2, mt: 1 }}>
+        <NumberInput path="users.httpWeight" label="HTTP user weight" placeholder="1" value={users.httpWeight} onChange={(value) => setUsers('httpWeight', value)} sx={{ width: 180 }} />
+        <NumberInput
+          path="users.browserCount"
+          label="Browser users (fixed)"
+          placeholder="by weight"
+          value={users.browserCount}
+          onChange={(value) => setUsers('browserCount', value)}
+          sx={{ width: 180 }}
+        />
+      </Box>
+      <Typography variant="subtitle2" sx={{ mt: 2, mb: 1 }}>
+        Variables
+      </Typography>
+      <KeyValueEditor path="variables" value={plan.variables} onChange={(value) => set('variables', value)} addLabel="Add variable" />
+    </Section>
+  );
+}
+
+function DataSets({ sets, onChange }: { sets: any[]; onChange: (sets: any[]) => void }) {
+  const schema = useSchema();
+  const modes = choices(schema, 'DataSet', 'mode');
+  return (
+    <Box>
+      {sets.map((set, index) => {
+        const at = join('dataSets', index);
+        const update = (key: string, value: unknown) => onChange(replaceAt(sets, index, withField(set, key, value)));
+        return (
+          <Paper key={index} variant="outlined" sx={{ p: 1.5, mb: 1 }} data-path={at} aria-label={`Data set ${index + 1}`}>
+            <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start' }}>
+              <TextInput path={join(at, 'name')} info={field(schema, 'DataSet', 'name')} hint=" " label="Name" value={set.name} onChange={(value) => update('name', value)} sx={{ width: 200 }} />
+              <ChoiceInput path={join(at, 'mode')} label="Mode" choices={modes} value={set.mode} allowEmpty={modes[0].name} onChange={(value) => update('mode', value)} sx={{ width: 200 }} />
+              {set.file !== undefined && (
+                <TextInput path={join(at, 'file')} label="File (plan files only)" value={set.file} onChange={(value) => update('file', value)} sx={{ flex: 1 }} />
+              )}
+              <Box sx={{ flex: 1 }} />
+              <Button component="label" startIcon={<UploadFileIcon />} sx={{ mt: 0.5 }}>
+                Upload CSV
+                <input
+                  hidden
+                  type="file"
+                  accept=".csv,text/csv,text/plain"
+                  onChange={async (event) => {
+                    const file = event.target.files?.[0];
+                    if (file) update('csv', await file.text());
+                    event.target.value = '';
+                  }}
+                />
+              </Button>
+              <ItemControls {...listActions(sets, index, 'Data set', onChange)} />
+            </Box>
+            <TextInput
+              path={join(at, 'csv')}
+              label="CSV (header row first)"
+              multiline
+              minRows={3}
+              maxRows={10}
+              fullWidth
+              placeholder={'user,password\nalice,secret1\nbob,secret2'}
+              value={set.csv}
+              onChange={(value) => update('csv', value)}
+              InputProps={{ sx: { fontFamily: 'monospace', fontSize: 13 } }}
+              sx={{ mt: 1 }}
+            />
+          </Paper>
+        );
+      })}
+      <Button startIcon={<AddIcon />} onClick={() => onChange([...sets, { name: `set${sets.length + 1}`, csv: '' }])}>
+        Add data set
+      </Button>
+    </Box>
+  );
+}
+
+function WeightAndThinkTime({ path, item, onChange }: { path: string; item: any; onChange: (item: any) => void }) {
+  const think = item.thinkTime ?? {};
+  const setThink = (key: string, value: unknown) => {
+    const next = withField(think, key, value);
+    onChange(withField(item, 'thinkTime', Object.keys(next).length ? next : undefined));
+  };
+  return (
+    <>
+      <NumberInput path={join(path, 'weight')} label="Weight" placeholder="1" value={item.weight} onChange={(value) => onChange(withField(item, 'weight', value))} sx={{ width: 90 }} />
+      <NumberInput path={join(path, 'thinkTime.minS')} label="Think min (s)" placeholder="0" value={think.minS} onChange={(value) => setThink('minS', value)} sx={{ width: 120 }} />
+      <NumberInput path={join(path, 'thinkTime.maxS')} label="Think max (s)" placeholder="0" value={think.maxS} onChange={(value) => setThink('maxS', value)} sx={{ width: 120 }} />
+    </>
+  );
+}
+
+function Tasks({ tasks, onChange }: { tasks: any[]; onChange: (tasks: any[]) => void }) {
+  const error = useFieldError('tasks');
+  return (
+    <Section
+      title="Tasks"
+      subtitle="HTTP chains; each virtual user picks one by weight, runs its steps in order, then thinks"
+      action={
+        <Button startIcon={<AddIcon />} onClick={() => onChange([...tasks, { name: `task ${tasks.length + 1}`, steps: [{ url: '' }] }])}>
+          Add task
+        </Button>
+      }
+    >
+      {error && <Alert severity="error" sx={{ mb: 1 }} data-path="tasks">{error}</Alert>}
+      {tasks.map((task, index) => {
+        const at = join('tasks', index);
+        const update = (next: any) => onChange(replaceAt(tasks, index, next));
+        return (
+          <Box key={index} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'primary.main' }} data-path={at} aria-label={`Task ${index + 1}`} role="group">
+            <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 1 }}>
+              <TextInput path={join(at, 'name')} label="Task name" value={task.name} onChange={(value) => update({ ...task, name: value })} sx={{ flex: 1 }} />
+              <WeightAndThinkTime path={at} item={task} onChange={update} />
+              <ItemControls {...listActions(tasks, index, 'Task', onChange)} />
+            </Box>
+            <HttpStepList path={join(at, 'steps')} steps={task.steps ?? []} onChange={(steps) => update({ ...task, steps })} />
+          </Box>
+        );
+      })}
+    </Section>
+  );
+}
+
+function Journeys({ journeys, onChange }: { journeys: any[]; onChange: (journeys: any[]) => void }) {
+  return (
+    <Section
+      title="Journeys"
+      subtitle="Real-browser users (Chromium): each step a row in Locust's statistics, with web vitals"
+      action={
+        <Button startIcon={<AddIcon />} onClick={() => onChange([...journeys, { name: `journey ${journeys.length + 1}`, steps: [] }])}>
+          Add journey
+        </Button>
+      }
+    >
+      {journeys.map((journey, index) => {
+        const at = join('journeys', index);
+        const update = (next: any) => onChange(replaceAt(journeys, index, next));
+        return (
+          <Box key={index} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'secondary.main' }} data-path={at} aria-label={`Journey ${index + 1}`} role="group">
+            <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 1 }}>
+              <TextInput path={join(at, 'name')} label="Journey name" value={journey.name} onChange={(value) => update({ ...journey, name: value })} sx={{ flex: 1 }} />
+              <WeightAndThinkTime path={at} item={journey} onChange={update} />
+              <ItemControls {...listActions(journeys, index, 'Journey', onChange)} />
+            </Box>
+            <BrowserStepList path={join(at, 'steps')} steps={journey.steps ?? []} onChange={(steps) => update({ ...journey, steps })} />
+          </Box>
+        );
+      })}
+    </Section>
+  );
+}

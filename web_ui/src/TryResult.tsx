@@ -1,0 +1,130 @@
+// Try once, like Postman's Send: for each step the request as sent, the response, its time, saves and checks.
+import CancelIcon from '@mui/icons-material/Cancel';
+import CheckCircleIcon from '@mui/icons-material/CheckCircle';
+import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
+import { Accordion, AccordionDetails, AccordionSummary, Alert, Box, Chip, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
+
+export interface TryOutcome {
+  ok: boolean;
+  steps: any[];
+  variables: Record<string, string>;
+}
+
+function pretty(body: string, headers: Record<string, string> | undefined): string {
+  const type = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (!type.includes('json') && !/^\s*[[{]/.test(body)) return body;
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+function Code({ text }: { text: string }) {
+  return (
+    <Box
+      component="pre"
+      sx={{ m: 0, p: 1, bgcolor: 'action.hover', borderRadius: 1, fontSize: 12, maxHeight: 320, overflow: 'auto', whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}
+    >
+      {text || '(empty)'}
+    </Box>
+  );
+}
+
+function Headers({ headers }: { headers: Record<string, string> }) {
+  return (
+    <Table size="small" sx={{ mb: 1 }}>
+      <TableBody>
+        {Object.entries(headers).map(([name, value]) => (
+          <TableRow key={name}>
+            <TableCell sx={{ fontWeight: 500, width: '30%', py: 0.25 }}>{name}</TableCell>
+            <TableCell sx={{ py: 0.25, wordBreak: 'break-all' }}>{value}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+function Outcome({ ok }: { ok: boolean }) {
+  return ok ? <CheckCircleIcon color="success" fontSize="small" /> : <CancelIcon color="error" fontSize="small" />;
+}
+
+function StepResult({ step }: { step: any }) {
+  const response = step.response;
+  return (
+    <Accordion defaultExpanded={!step.ok} disableGutters data-step-path={step.path} aria-label={`Result of ${step.name}`}>
+      <AccordionSummary expandIcon={<ExpandMoreIcon />}>
+        <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, width: '100%' }}>
+          <Outcome ok={step.ok} />
+          <Typography sx={{ fontWeight: 500 }}>{step.name}</Typography>
+          <Typography variant="body2" color="text.secondary" sx={{ flex: 1 }}>
+            {step.request ? `${step.request.method} ${step.request.url}` : step.path}
+          </Typography>
+          {response && <Chip size="small" label={response.status} color={response.status < 400 ? 'success' : 'error'} variant="outlined" />}
+          {response && <Typography variant="body2">{response.timeMs} ms</Typography>}
+        </Box>
+      </AccordionSummary>
+      <AccordionDetails>
+        {step.error && <Alert severity="error" sx={{ mb: 1 }}>{step.error}</Alert>}
+        {(step.checks ?? []).map((check: any, index: number) => (
+          <Box key={index} sx={{ display: 'flex', gap: 1, alignItems: 'center', mb: 0.5 }} data-check={check.ok ? 'passed' : 'failed'}>
+            <Outcome ok={check.ok} />
+            <Typography variant="body2" sx={{ fontFamily: 'monospace' }}>
+              {check.label}
+            </Typography>
+            {check.kind === 'save' && check.ok && (
+              <Typography variant="body2" color="text.secondary">
+                = {JSON.stringify(check.value)}
+              </Typography>
+            )}
+            {check.message && (
+              <Typography variant="body2" color="error">
+                {check.message}
+              </Typography>
+            )}
+          </Box>
+        ))}
+        <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 2, mt: 1 }}>
+          {step.request && (
+            <Box>
+              <Typography variant="subtitle2">Request</Typography>
+              <Typography variant="body2" sx={{ fontFamily: 'monospace', mb: 1, wordBreak: 'break-all' }}>
+                {step.request.method} {step.request.url}
+              </Typography>
+              <Headers headers={step.request.headers} />
+              {step.request.body && <Code text={pretty(step.request.body, step.request.headers)} />}
+            </Box>
+          )}
+          {response && (
+            <Box>
+              <Typography variant="subtitle2">
+                Response: {response.status} · {response.timeMs} ms · {response.bodyBytes} bytes
+              </Typography>
+              <Headers headers={response.headers} />
+              <Code text={pretty(response.body, response.headers)} />
+            </Box>
+          )}
+        </Box>
+      </AccordionDetails>
+    </Accordion>
+  );
+}
+
+export function TryResult({ outcome }: { outcome: TryOutcome }) {
+  const passed = outcome.steps.filter((step) => step.ok).length;
+  return (
+    <Box aria-label="Try once result">
+      <Alert severity={outcome.ok ? 'success' : 'error'} sx={{ mb: 1 }}>
+        {outcome.ok ? `All ${outcome.steps.length} steps passed` : `${passed} of ${outcome.steps.length} steps passed`}
+      </Alert>
+      {outcome.steps.map((step) => (
+        <StepResult key={step.path} step={step} />
+      ))}
+      <Typography variant="subtitle2" sx={{ mt: 2 }}>
+        Variables after the run
+      </Typography>
+      <Headers headers={Object.fromEntries(Object.entries(outcome.variables).map(([name, value]) => [name, String(value)]))} />
+    </Box>
+  );
+}

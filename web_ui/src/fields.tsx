@@ -1,0 +1,205 @@
+// Form fields bound to a place in the plan: each shows the API's error for its path, and the schema's hints.
+import AddIcon from '@mui/icons-material/Add';
+import DeleteOutlineIcon from '@mui/icons-material/DeleteOutline';
+import { Box, Button, IconButton, MenuItem, TextField, Tooltip } from '@mui/material';
+import type { TextFieldProps } from '@mui/material';
+import { useEffect, useState } from 'react';
+
+import { useFieldError } from './errors';
+import type { Choice, FieldInfo } from './schema';
+
+type PathProps = { path: string; info?: FieldInfo; hint?: string } & Omit<TextFieldProps, 'onChange' | 'value'>;
+
+function helper(error: string | undefined, info: FieldInfo | undefined, hint: string | undefined) {
+  if (error) return error;
+  if (hint) return hint;
+  if (info?.template) return undefined;
+  return info?.patternHint;
+}
+
+export function TextInput({
+  path,
+  info,
+  hint,
+  value,
+  onChange,
+  ...props
+}: PathProps & { value: string | undefined; onChange: (value: string) => void }) {
+  const error = useFieldError(path);
+  return (
+    <TextField
+      {...props}
+      value={value ?? ''}
+      onChange={(event) => onChange(event.target.value)}
+      error={Boolean(error)}
+      helperText={helper(error, info, hint)}
+      required={info?.required}
+      inputProps={{ 'data-path': path, ...(props.inputProps ?? {}) }}
+    />
+  );
+}
+
+// Numbers stay text while typed ("1." is on the way to "1.5"); an empty field removes the key.
+export function NumberInput({
+  path,
+  info,
+  hint,
+  value,
+  onChange,
+  ...props
+}: PathProps & { value: number | undefined; onChange: (value: number | undefined) => void }) {
+  const error = useFieldError(path);
+  const [text, setText] = useState(value === undefined ? '' : String(value));
+  useEffect(() => {
+    if (Number(text) !== value || (text === '' && value !== undefined)) setText(value === undefined ? '' : String(value));
+  }, [value]);
+  const invalid = text !== '' && !Number.isFinite(Number(text));
+  return (
+    <TextField
+      {...props}
+      value={text}
+      onChange={(event) => {
+        const next = event.target.value.trim();
+        setText(next);
+        if (next === '') onChange(undefined);
+        else if (Number.isFinite(Number(next))) onChange(Number(next));
+      }}
+      error={Boolean(error) || invalid}
+      helperText={error ?? (invalid ? 'expected a number' : hint)}
+      inputProps={{ inputMode: 'decimal', 'data-path': path }}
+    />
+  );
+}
+
+export function ChoiceInput({
+  path,
+  choices,
+  value,
+  onChange,
+  allowEmpty,
+  ...props
+}: PathProps & {
+  choices: Choice[];
+  value: string | undefined;
+  onChange: (value: string) => void;
+  allowEmpty?: string;
+}) {
+  const error = useFieldError(path);
+  return (
+    <TextField
+      {...props}
+      select
+      value={value ?? ''}
+      onChange={(event) => onChange(event.target.value)}
+      error={Boolean(error)}
+      helperText={error ?? props.helperText}
+      SelectProps={{ ...(props.SelectProps ?? {}), displayEmpty: allowEmpty !== undefined, SelectDisplayProps: { 'data-path': path } as any }}
+      InputLabelProps={allowEmpty !== undefined ? { shrink: true } : undefined}
+    >
+      {allowEmpty !== undefined && (
+        <MenuItem value="">
+          <em>{allowEmpty} (default)</em>
+        </MenuItem>
+      )}
+      {choices.map((choice) => (
+        <MenuItem key={choice.name} value={choice.name}>
+          {choice.name}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+}
+
+type Row = { key: string; value: string };
+
+// The validator names a map entry as `headers["X-Token"]`.
+export function entryPath(path: string, key: string): string {
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+function toRows(map: Record<string, string> | undefined): Row[] {
+  return Object.entries(map ?? {}).map(([key, value]) => ({ key, value }));
+}
+
+function fromRows(rows: Row[]): Record<string, string> {
+  return Object.fromEntries(rows.filter((row) => row.key !== '').map((row) => [row.key, row.value]));
+}
+
+// Headers, query parameters, form fields, variables: rows of name and value, like Postman's tables.
+export function KeyValueEditor({
+  path,
+  value,
+  onChange,
+  keyLabel = 'Name',
+  valueLabel = 'Value',
+  addLabel = 'Add',
+}: {
+  path: string;
+  value: Record<string, string> | undefined;
+  onChange: (value: Record<string, string> | undefined) => void;
+  keyLabel?: string;
+  valueLabel?: string;
+  addLabel?: string;
+}) {
+  const [rows, setRows] = useState<Row[]>(() => toRows(value));
+  useEffect(() => {
+    if (JSON.stringify(fromRows(rows)) !== JSON.stringify(value ?? {})) setRows(toRows(value));
+  }, [value]);
+  const error = useFieldError(path);
+  const update = (next: Row[]) => {
+    setRows(next);
+    const map = fromRows(next);
+    onChange(Object.keys(map).length ? map : undefined);
+  };
+  return (
+    <Box data-path={path}>
+      {rows.map((row, index) => (
+        <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1 }}>
+          <KeyCell path={entryPath(path, row.key)} label={keyLabel} row={row} onChange={(key) => update(rows.map((r, i) => (i === index ? { ...r, key } : r)))} />
+          <ValueCell
+            path={entryPath(path, row.key)}
+            label={valueLabel}
+            row={row}
+            onChange={(cell) => update(rows.map((r, i) => (i === index ? { ...r, value: cell } : r)))}
+          />
+          <Tooltip title={`Remove ${row.key || 'row'}`}>
+            <IconButton aria-label={`Remove ${keyLabel.toLowerCase()} ${row.key}`} onClick={() => update(rows.filter((_, i) => i !== index))}>
+              <DeleteOutlineIcon fontSize="small" />
+            </IconButton>
+          </Tooltip>
+        </Box>
+      ))}
+      {error && <Box sx={{ color: 'error.main', fontSize: 12, mb: 1 }}>{error}</Box>}
+      <Button startIcon={<AddIcon />} onClick={() => setRows([...rows, { key: '', value: '' }])}>
+        {addLabel}
+      </Button>
+    </Box>
+  );
+}
+
+function KeyCell({ path, label, row, onChange }: { path: string; label: string; row: Row; onChange: (key: string) => void }) {
+  return (
+    <TextField
+      label={label}
+      value={row.key}
+      onChange={(event) => onChange(event.target.value)}
+      sx={{ flex: '0 0 32%' }}
+      inputProps={{ 'data-path': `${path}:key` }}
+    />
+  );
+}
+
+function ValueCell({ path, label, row, onChange }: { path: string; label: string; row: Row; onChange: (value: string) => void }) {
+  const error = useFieldError(path);
+  return (
+    <TextField
+      label={label}
+      value={row.value}
+      onChange={(event) => onChange(event.target.value)}
+      error={Boolean(error)}
+      helperText={error}
+      sx={{ flex: 1 }}
+      inputProps={{ 'data-path': path }}
+    />
+  );
+}
