@@ -61,7 +61,7 @@ function download(name: string, plan: Plan) {
   const url = URL.createObjectURL(new Blob([JSON.stringify(plan, null, 2)], { type: 'application/json' }));
   const anchor = Object.assign(document.createElement('a'), { href: url, download: `${name}.json` });
   anchor.click();
-  URL.revokeObjectURL(url);
+  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function planFromQuery(): string | null {
@@ -373,7 +373,7 @@ function PlanHeader({
           {open.plan.name}
         </Typography>
       )}
-      <Chip size="small" label={open.storedName === null ? 'new' : `revision ${open.revision}`} variant="outlined" />
+      <Chip size="small" label={open.storedName === null ? 'new' : `revision ${open.revision}`} variant="outlined" data-revision={open.revision} />
       {dirty && <Chip size="small" color="warning" label="unsaved changes" />}
       <Box sx={{ flex: 1 }} />
       <Button startIcon={<DownloadIcon />} onClick={onExport}>

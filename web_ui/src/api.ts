@@ -110,5 +110,5 @@ export const locust = {
     if (body && body.success === false) throw new ApiError(400, body.message, 'run', []);
     return body;
   },
-  stop: async () => parse(await fetch(`${LOCUST}/stop`, { credentials: 'same-origin' })),
+  stop: async () => parse(await fetch(`${LOCUST}/stop`, { method: 'POST', credentials: 'same-origin' })),
 };

@@ -1,0 +1,397 @@
+"""The fleet page end to end: real Chromium driving the real page of a real master, with etcd, an agent,
+Locust workers and the demo app as the target."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from locust_ext.importers import import_plan
+from locust_ext.plan import load_plan, plan_to_json
+from tests.fleet_fixtures import AgentProcess, EtcdServer, FleetMaster, demo_plan, wait_until
+from tests.page_driver import PageBrowser, at, choose, helper_text, open_tab, shoot, step_card
+from tests.test_importers import CHROME_CURL, HAR, HAZARD, POSTMAN
+
+pytest_plugins = ("tests.fleet_fixtures",)
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
+AGENT_ID = "page-agent"
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory: pytest.TempPathFactory, etcd_server: EtcdServer) -> Iterator[FleetMaster]:
+    directory = tmp_path_factory.mktemp("page-master")
+    prefix = f"/page-{uuid.uuid4().hex[:8]}/"
+    fleet_master = FleetMaster(directory / "unused.json", directory / "master.log", etcd_server, prefix)
+    try:
+        yield fleet_master.start()
+    finally:
+        fleet_master.stop()
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory, master: FleetMaster) -> Iterator[AgentProcess]:
+    directory = tmp_path_factory.mktemp("page-agent")
+    process = AgentProcess(master.etcd, master.prefix, directory / "agent.log", AGENT_ID)
+    try:
+        process.wait_registered()
+        yield process
+    finally:
+        process.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PageBrowser]:
+    page_browser = PageBrowser(tmp_path_factory.mktemp("page-failures"))
+    try:
+        yield page_browser
+    finally:
+        page_browser.close()
+
+
+def fleet_url(master: FleetMaster, plan: str = "") -> str:
+    return f"{master.url}/fleet/" + (f"?plan={plan}" if plan else "")
+
+
+def stored(master: FleetMaster, name: str) -> dict[str, Any] | None:
+    status, body = master.api("GET", f"/plans/{name}")
+    return body if status == 200 else None
+
+
+async def shown_plan(page: Page) -> dict[str, Any]:
+    """The plan as the page holds it (its JSON tab)."""
+    await open_tab(page, "JSON")
+    text = await page.get_by_label("Plan JSON").inner_text()
+    await open_tab(page, "Builder")
+    return json.loads(text)
+
+
+async def add_header(page: Page, step: str, name: str, value: str) -> None:
+    await open_tab(step_card(page, step), "Headers")
+    await step_card(page, step).get_by_role("button", name="Add header").click()
+    await at(page, f'{step}.headers[""]:key').fill(name)
+    await at(page, f'{step}.headers["{name}"]').fill(value)
+
+
+async def add_save(page: Page, step: str, index: int, name: str, source: str, expr: str) -> None:
+    await open_tab(step_card(page, step), "Save")
+    await step_card(page, step).get_by_role("button", name="Add save").click()
+    await at(page, f"{step}.save[{index}].name").fill(name)
+    await choose(page, f"{step}.save[{index}].from", source)
+    await at(page, f"{step}.save[{index}].expr").fill(expr)
+
+
+async def add_assert(page: Page, step: str, index: int, target: str, op: str, value: str, expr: str = "") -> None:
+    await open_tab(step_card(page, step), "Assert")
+    await step_card(page, step).get_by_role("button", name="Add assertion").click()
+    await choose(page, f"{step}.assert[{index}].on", target)
+    if expr:
+        await at(page, f"{step}.assert[{index}].expr").fill(expr)
+    await choose(page, f"{step}.assert[{index}].op", op)
+    await at(page, f"{step}.assert[{index}].value").fill(value)
+
+
+async def build_three_step_chain(page: Page, name: str, host: str) -> None:
+    """From an empty page: New, then login (JSON body, save token, assert 200), list items, one item."""
+    await page.get_by_role("button", name="New", exact=True).click()
+    await at(page, "name").fill(name)
+    await at(page, "host").fill(host)
+    login = "tasks[0].steps[0]"
+    await choose(page, f"{login}.method", "POST")
+    await at(page, f"{login}.url").fill("/login")
+    await at(page, f"{login}.name").fill("login")
+    await open_tab(step_card(page, login), "Body")
+    await step_card(page, login).get_by_role("button", name="JSON").click()
+    await at(page, f"{login}.json").fill('{"username": "user1", "password": "pw1"}')
+    await add_save(page, login, 0, "token", "JSONPATH", "$.token")
+    await add_assert(page, login, 0, "STATUS", "EQ", "200")
+
+    await page.get_by_role("button", name="Add step").click()
+    items = "tasks[0].steps[1]"
+    await at(page, f"{items}.url").fill("/api/items")
+    await at(page, f"{items}.name").fill("list items")
+    await add_header(page, items, "Authorization", "Bearer ${token}")
+    await add_save(page, items, 0, "itemId", "JSONPATH", "$.items[0].id")
+    await add_assert(page, items, 0, "JSONPATH", "EQ", "25", expr="$.total")
+
+    # The third step starts as a duplicate of the second: its header comes along.
+    await step_card(page, items).get_by_role("button", name="Duplicate Step 2").click()
+    item = "tasks[0].steps[2]"
+    await at(page, f"{item}.url").fill("/api/items/${itemId}")
+    await at(page, f"{item}.name").fill("item")
+    await open_tab(step_card(page, item), "Save")
+    await step_card(page, item).get_by_role("button", name="Remove save 1").click()
+    await open_tab(step_card(page, item), "Assert")
+    await at(page, f"{item}.assert[0].expr").fill("$.id")
+    await at(page, f"{item}.assert[0].value").fill("${itemId}")
+
+
+def test_build_try_save_reload_deploy_swarm_release(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
+) -> None:
+    name = "page-chain"
+
+    async def scenario(page: Page) -> dict[str, Any]:
+        # Locust's own page links to the fleet page.
+        await page.goto(master.url + "/")
+        await page.get_by_role("link", name="Fleet").click()
+        await expect(page.get_by_role("button", name="New", exact=True)).to_be_visible()
+
+        await build_three_step_chain(page, name, demo_app)
+        built = await shown_plan(page)
+        await shoot(page, "builder")
+
+        await page.get_by_role("button", name="Try once", exact=True).click()
+        result = page.get_by_label("Try once result")
+        await expect(result.get_by_text("All 3 steps passed")).to_be_visible()
+        await expect(result.locator("[data-check=failed]")).to_have_count(0)
+        await result.get_by_role("button", name=re.compile(r"^login POST")).click()
+        await expect(result.get_by_text("save token: JSONPATH $.token")).to_be_visible()
+        await result.get_by_role("button", name=re.compile(r"^item GET")).click()
+        await expect(result.get_by_text('"description": "A fine')).to_be_visible()
+        await shoot(page, "try-once")
+
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.locator("[data-revision]")).to_have_text(re.compile(r"^revision \d+$"))
+        assert stored(master, name) == built
+        await page.reload()
+        await expect(page.locator(f'[data-plan-name="{name}"]')).to_be_visible()
+        assert await shown_plan(page) == built
+        await expect(at(page, "tasks[0].steps[2].url")).to_have_value("/api/items/${itemId}")
+
+        await open_tab(page, "Agents & run")
+        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+        await row.get_by_label(f"Select {AGENT_ID}").check()
+        await page.get_by_label("Processes per agent").fill("1")
+        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+        await expect(page.get_by_role("status")).to_contain_text(f"{AGENT_ID}: started 1 worker")
+        await expect(row).to_contain_text("1 (ready)", timeout=30_000)
+
+        await page.get_by_label("Users", exact=True).fill("4")
+        await page.get_by_label("Spawn rate (/s)").fill("4")
+        await page.get_by_role("button", name="Start", exact=True).click()
+        await expect(page.locator("[data-run-state=running]")).to_be_visible(timeout=20_000)
+        wait_until(lambda: master.request_count() >= 30, 30, "requests in Locust's statistics", master.log)
+        await expect(page.locator('[data-figure="Requests"]')).not_to_have_text("0", timeout=10_000)
+        await shoot(page, "agents-and-run")
+        await page.get_by_role("button", name="Stop", exact=True).click()
+        await expect(page.locator("[data-run-state=stopped]")).to_be_visible(timeout=20_000)
+        await page.get_by_role("button", name=f"Release {AGENT_ID}").click()
+        await expect(row).to_contain_text("idle", timeout=20_000)
+        return built
+
+    built = browser.run(scenario)
+    assert [step["name"] for step in built["tasks"][0]["steps"]] == ["login", "list items", "item"]
+    rows = locust_rows(master)
+    for step_name in ("login", "list items", "item"):
+        assert rows[step_name]["num_requests"] > 0 and rows[step_name]["num_failures"] == 0, rows
+    assert master.agents()[AGENT_ID]["state"] == "idle"
+
+
+def locust_rows(master: FleetMaster) -> dict[str, dict[str, Any]]:
+    with urllib.request.urlopen(f"{master.url}/stats/requests", timeout=5) as response:
+        return {row["name"]: row for row in json.load(response)["stats"]}
+
+
+IMPORTS = {
+    "postman": json.dumps(POSTMAN),
+    "har": json.dumps(HAR),
+    "curl": CHROME_CURL,
+    "hazard": json.dumps(HAZARD),
+    "plan": json.dumps(plan_to_json(load_plan(EXAMPLES / "demo-failing.json"))),
+}
+
+
+@pytest.mark.parametrize("format", sorted(IMPORTS))
+def test_import_shows_the_plan_and_its_warnings(browser: PageBrowser, master: FleetMaster, format: str) -> None:
+    text = IMPORTS[format]
+    expected = import_plan(text)
+    expected.plan["name"] = f"imported-{format}"
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master))
+        await page.get_by_role("button", name="Import", exact=True).click()
+        dialog = page.get_by_role("dialog")
+        if format == "har":  # by upload, as a browser's "Save all as HAR" file
+            await dialog.locator("input[type=file]").set_input_files(
+                files=[{"name": "recording.har", "mimeType": "application/json", "buffer": text.encode()}]
+            )
+        else:
+            await dialog.get_by_label("Text to import").fill(text)
+        await dialog.get_by_label("Plan name").fill(f"imported-{format}")
+        await dialog.get_by_role("button", name="Import", exact=True).click()
+        await expect(dialog).to_be_hidden()
+        assert await shown_plan(page) == expected.plan
+        warnings = page.get_by_label("Import warnings")
+        if expected.warnings:
+            for warning in expected.warnings:
+                await expect(warnings).to_contain_text(warning)
+        else:
+            await expect(warnings).to_have_count(0)
+        if format == "har":
+            await shoot(page, "import")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.locator("[data-revision]")).to_have_text(re.compile(r"^revision \d+$"))
+
+    browser.run(scenario)
+    assert stored(master, f"imported-{format}") == expected.plan
+
+
+def test_import_of_garbage_says_why_and_changes_nothing(browser: PageBrowser, master: FleetMaster) -> None:
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master))
+        await page.get_by_role("button", name="Import", exact=True).click()
+        dialog = page.get_by_role("dialog")
+        await dialog.get_by_label("Text to import").fill("hello world")
+        await dialog.get_by_role("button", name="Import", exact=True).click()
+        await expect(dialog.get_by_role("alert")).to_contain_text("cannot tell the format; expected a Postman")
+        await expect(dialog).to_be_visible()
+
+    before = master.api("GET", "/plans")[1]
+    browser.run(scenario)
+    assert master.api("GET", "/plans")[1] == before
+
+
+def test_api_errors_appear_at_the_fields_they_name(browser: PageBrowser, master: FleetMaster) -> None:
+    name = "page-errors"
+    good = demo_plan("http://127.0.0.1:9") | {"name": name}
+    assert master.api("PUT", f"/plans/{name}", good)[0] == 200
+    step = "tasks[0].steps[0]"
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await at(page, "host").fill("localhost:8080")
+        await add_save(page, step, 0, "1token", "REGEX", "token=(")
+        await open_tab(step_card(page, step), "Assert")
+        await choose(page, f"{step}.assert[0].op", "MATCHES")
+        await at(page, f"{step}.assert[0].value").fill("[unclosed")
+        # Collapsed, the step opens itself to show the errors inside it.
+        await step_card(page, step).get_by_role("button", name="Collapse step 1").click()
+        await page.get_by_role("button", name="Save", exact=True).click()
+
+        await expect(page.get_by_label("Plan problems")).to_contain_text("The plan has 4 problems")
+        host_error = 'expected an http:// or https:// URL, got "localhost:8080"'
+        await expect(helper_text(page, "host")).to_have_text(host_error)
+        # The step opened the tab of its first error, the assertion's.
+        await expect(helper_text(page, f"{step}.assert[0].value")).to_contain_text("not a valid regular expression")
+        await open_tab(step_card(page, step), "Save")
+        await expect(helper_text(page, f"{step}.save[0].name")).to_contain_text('got "1token"')
+        await expect(helper_text(page, f"{step}.save[0].expr")).to_contain_text("unterminated subpattern")
+        await shoot(page, "field-errors")
+
+        # Fixed at the fields, the plan saves.
+        await at(page, "host").fill("http://127.0.0.1:9")
+        await at(page, f"{step}.save[0].name").fill("token")
+        await at(page, f"{step}.save[0].expr").fill("token=(\\w+)")
+        await open_tab(step_card(page, step), "Assert")
+        await at(page, f"{step}.assert[0].value").fill("^ok")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.get_by_label("Plan problems")).to_have_count(0)
+        await expect(page.locator("[data-revision]")).to_have_text(re.compile(r"^revision \d+$"))
+
+    before = stored(master, name)
+    assert before == good
+    browser.run(scenario)
+    after = stored(master, name)
+    assert after["host"] == "http://127.0.0.1:9" and after["tasks"][0]["steps"][0]["save"][0]["name"] == "token"
+
+
+def test_a_save_never_overwrites_someone_elses_silently(browser: PageBrowser, master: FleetMaster) -> None:
+    name = "page-conflict"
+    assert master.api("PUT", f"/plans/{name}", demo_plan("http://127.0.0.1:9") | {"name": name})[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await at(page, "host").fill("http://127.0.0.1:10")
+        theirs = demo_plan("http://127.0.0.1:11") | {"name": name}
+        assert master.api("PUT", f"/plans/{name}", theirs)[0] == 200
+        await page.get_by_role("button", name="Save", exact=True).click()
+        dialog = page.get_by_role("dialog")
+        await expect(dialog).to_contain_text("was saved by someone else")
+        assert stored(master, name)["host"] == "http://127.0.0.1:11"
+        await dialog.get_by_role("button", name="Reload theirs").click()
+        await expect(at(page, "host")).to_have_value("http://127.0.0.1:11")
+
+    browser.run(scenario)
+
+
+def test_duplicate_rename_export_and_delete(browser: PageBrowser, master: FleetMaster) -> None:
+    name = "page-lifecycle"
+    plan = demo_plan("http://127.0.0.1:9") | {"name": name}
+    assert master.api("PUT", f"/plans/{name}", plan)[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master))
+        plans = page.get_by_role("navigation", name="Plans")
+        await plans.get_by_label(f"Actions for {name}").click()
+        await page.get_by_role("menuitem", name="Duplicate").click()
+        await expect(page.get_by_label("Plan name")).to_have_value(f"{name}-copy")
+        await page.get_by_role("dialog").get_by_role("button", name="Duplicate").click()
+        await expect(page.locator(f'[data-plan-name="{name}-copy"]')).to_be_visible()
+
+        await plans.get_by_label(f"Actions for {name}-copy").click()
+        await page.get_by_role("menuitem", name="Rename").click()
+        await page.get_by_label("Plan name").fill(f"{name}-renamed")
+        await page.get_by_role("dialog").get_by_role("button", name="Rename").click()
+        await expect(page.locator(f'[data-plan-name="{name}-renamed"]')).to_be_visible()
+
+        await plans.get_by_label(f"Actions for {name}-renamed").click()
+        async with page.expect_download() as download:
+            await page.get_by_role("menuitem", name="Export JSON").click()
+        exported = json.loads(Path(await (await download.value).path()).read_text())
+        assert exported == plan | {"name": f"{name}-renamed"}
+
+        await plans.get_by_label(f"Actions for {name}-renamed").click()
+        await page.get_by_role("menuitem", name="Delete").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+        await expect(plans.get_by_text(f"{name}-renamed")).to_have_count(0)
+
+    browser.run(scenario)
+    assert stored(master, name) == plan
+    assert stored(master, f"{name}-copy") is None and stored(master, f"{name}-renamed") is None
+
+
+def test_busy_agents_cannot_be_selected_and_say_why(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess
+) -> None:
+    name = "page-busy"
+    assert master.api("PUT", f"/plans/{name}", demo_plan("http://127.0.0.1:9") | {"name": name})[0] == 200
+    status, body = master.api("POST", "/deploy", {"plan": name, "agents": [AGENT_ID], "processes": 1})
+    assert status == 200 and body["results"][AGENT_ID]["ok"], body
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await open_tab(page, "Agents & run")
+        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+        await expect(row.get_by_label(f"Select {AGENT_ID}")).to_be_disabled()
+        await expect(row.locator("[data-reason]")).to_have_text(f"busy: running {name}; release it first")
+        await page.get_by_role("button", name="Release all", exact=True).click()
+        await expect(row.get_by_label(f"Select {AGENT_ID}")).to_be_enabled(timeout=20_000)
+
+    try:
+        browser.run(scenario)
+    finally:
+        master.api("POST", "/release", {"agents": "all"})
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_follows_locusts_theme_and_fits_1280x800(browser: PageBrowser, master: FleetMaster, theme: str) -> None:
+    async def scenario(page: Page) -> tuple[str, int, str]:
+        await page.goto(fleet_url(master))
+        await expect(page.get_by_role("button", name="New", exact=True)).to_be_visible()
+        background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        await page.get_by_role("button", name="Switch theme").click()
+        return background, overflow, await page.evaluate("localStorage.getItem('theme')")
+
+    background, overflow, switched = browser.run(scenario, theme=theme)
+    assert background == ("rgb(255, 255, 255)" if theme == "light" else "rgb(18, 18, 18)")
+    assert overflow <= 0, "the page scrolls sideways at 1280x800"
+    assert switched == ("dark" if theme == "light" else "light")
