@@ -146,6 +146,8 @@ def test_build_try_save_reload_deploy_swarm_release(
 
         await build_three_step_chain(page, name, demo_app)
         built = await shown_plan(page)
+        await page.get_by_role("region", name="Tasks").evaluate("element => element.scrollIntoView()")
+        await open_tab(step_card(page, "tasks[0].steps[1]"), "Headers")
         await shoot(page, "builder")
 
         await page.get_by_role("button", name="Try once", exact=True).click()

@@ -8,7 +8,6 @@ import {
   Badge,
   Box,
   Button,
-  Collapse,
   FormControlLabel,
   IconButton,
   Paper,
@@ -134,7 +133,7 @@ export function HttpStepEditor({
           {stepError}
         </Alert>
       )}
-      <Collapse in={open} unmountOnExit>
+      {open && (
         <Box sx={{ px: 1, pb: 1 }}>
           <Tabs value={tab} onChange={(_, value) => setTab(value)} variant="scrollable" sx={{ minHeight: 36, mb: 1 }}>
             {TABS.map((name) => (
@@ -167,7 +166,7 @@ export function HttpStepEditor({
           )}
           {tab === 'options' && <StepOptions path={path} step={step} onChange={onChange} />}
         </Box>
-      </Collapse>
+      )}
     </Paper>
   );
 }
