@@ -397,3 +397,46 @@ def test_follows_locusts_theme_and_fits_1280x800(browser: PageBrowser, master: F
     assert background == ("rgb(255, 255, 255)" if theme == "light" else "rgb(18, 18, 18)")
     assert overflow <= 0, "the page scrolls sideways at 1280x800"
     assert switched == ("dark" if theme == "light" else "light")
+
+
+def test_choices_come_from_the_schema_and_journeys_are_edited_like_steps(
+    browser: PageBrowser, master: FleetMaster
+) -> None:
+    schema = master.api("GET", "/schema")[1]
+    choices = {name: [choice["name"] for choice in values] for name, values in schema["enums"].items()}
+    journey = "journeys[0].steps[0]"
+
+    async def scenario(page: Page) -> dict[str, Any]:
+        await page.goto(fleet_url(master))
+        await page.get_by_role("button", name="New", exact=True).click()
+        await at(page, "name").fill("page-journey")
+        shown: dict[str, list[str]] = {}
+        for enum, path in (("HttpStep.Method", "tasks[0].steps[0].method"), ("BrowserStep.Action", None)):
+            if path is None:
+                await page.get_by_role("button", name="Add journey").click()
+                await page.get_by_role("button", name="Add browser step").click()
+                path = f"{journey}.action"
+            await at(page, path).click()
+            shown[enum] = await page.get_by_role("option").all_inner_texts()
+            await page.keyboard.press("Escape")
+        # Each action shows the fields it needs, and no others.
+        await choose(page, f"{journey}.action", "FILL")
+        await at(page, f"{journey}.selector").fill("#email")
+        await at(page, f"{journey}.value").fill("${users.username}@example.test")
+        await expect(at(page, f"{journey}.saveAs")).to_have_count(0)
+        await page.get_by_role("button", name="Add browser step").click()
+        await choose(page, "journeys[0].steps[1].action", "SAVE_TEXT")
+        await expect(at(page, "journeys[0].steps[1].url")).to_have_count(0)
+        await at(page, "journeys[0].steps[1].selector").fill("h1")
+        await at(page, "journeys[0].steps[1].saveAs").fill("heading")
+        await page.get_by_role("button", name="Move Browser step 2 up").click()
+        await expect(at(page, f"{journey}.saveAs")).to_have_value("heading")
+        return shown | {"plan": await shown_plan(page)}
+
+    shown = browser.run(scenario)
+    assert shown["HttpStep.Method"] == choices["HttpStep.Method"]
+    assert shown["BrowserStep.Action"] == choices["BrowserStep.Action"]
+    assert shown["plan"]["journeys"][0]["steps"] == [
+        {"action": "SAVE_TEXT", "selector": "h1", "saveAs": "heading"},
+        {"action": "FILL", "selector": "#email", "value": "${users.username}@example.test"},
+    ]
