@@ -13,7 +13,10 @@ Endpoints:
   GET  /                       HTML home page linking /shop and /contact
   GET  /shop                   HTML search form + random csrf meta tag
   GET  /search?q=...           HTML result list
-  GET  /contact, POST /contact HTML form (email, message, csrf) and its echo page
+  GET  /contact, POST /contact HTML form (email, message, topic, subscribe, csrf) and its echo page
+  GET  /article?imageMs=N      HTML article whose hero image arrives N ms late (default 150) and pushes the
+                               text down: a largest paint after the first one, and a layout shift
+  GET  /hero.svg?ms=N          the article's image, sent after N ms
   GET  /xml/catalog            XML catalog of the first 5 items
   GET  /redirect               302 -> /redirected -> {"redirected": true}
   GET  /slow?ms=N              sleeps N ms (default 200, max 5000)
@@ -66,6 +69,9 @@ ITEMS: dict[int, dict[str, Any]] = {
 MAX_TOKENS = 100_000
 MAX_CARTS = 10_000
 MAX_SLEEP_MS = 5000
+HERO_DELAY_MS = 150
+TOPICS = ("order", "returns", "other")
+TOPIC_OPTIONS = "".join(f'<option value="{topic}">{topic.title()}</option>' for topic in TOPICS)
 
 # Module-level on purpose: /busy must see every concurrent request, whichever app instance serves it.
 _in_flight = 0
@@ -96,6 +102,26 @@ def _page(title: str, body: str, status: int = 200, head: str = "") -> Response:
         f"<title>{html.escape(title)}</title>{head}</head>\n<body>\n{body}\n</body></html>\n"
     )
     return Response(doc, status=status, mimetype="text/html")
+
+
+def _hero_svg() -> str:
+    # Many shapes, so the image has the detail Chromium wants before it counts an image as the largest paint.
+    shapes = "".join(
+        f'<circle cx="{i * 37 % 600}" cy="{i * 53 % 300}" r="{10 + i % 25}" fill="#{i * 2654435761 % 0xFFFFFF:06x}"/>'
+        for i in range(120)
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300" viewBox="0 0 600 300">'
+        f'<rect width="600" height="300" fill="#f4efe6"/>{shapes}</svg>'
+    )
+
+
+HERO_SVG = _hero_svg()
+
+
+def _delay_ms(name: str, default: int) -> int | None:
+    ms = _int_field(request.args.get(name, str(default)))
+    return None if ms is None else max(0, min(ms, MAX_SLEEP_MS))
 
 
 def _int_field(value: Any) -> int | None:
@@ -238,9 +264,32 @@ def _register_html(app: Flask) -> None:
             "Contact",
             '<h1>Contact</h1>\n<form method="post" action="/contact">\n'
             '<input type="email" id="email" name="email">\n<textarea id="message" name="message"></textarea>\n'
+            f'<select id="topic" name="topic">{TOPIC_OPTIONS}</select>\n'
+            '<label><input type="checkbox" id="subscribe" name="subscribe" value="yes"> Send me news</label>\n'
             f'<input type="hidden" name="csrf" value="{secrets.token_hex(16)}">\n'
             '<button type="submit">Send</button>\n</form>',
         )
+
+    @app.get("/article")
+    def article() -> ResponseReturnValue:
+        ms = _delay_ms("imageMs", HERO_DELAY_MS)
+        if ms is None:
+            return _error("imageMs must be an integer", 400)
+        # No width or height on the image: when it arrives, the text under it moves (a layout shift).
+        return _page(
+            "Article",
+            '<h1>Article</h1>\n<p class="lede">Fresh from the demo shop.</p>\n'
+            f'<img id="hero" src="/hero.svg?ms={ms}" alt="socks on a line">\n'
+            '<p id="story">Socks, shirts and hats, dried in the sun.</p>',
+        )
+
+    @app.get("/hero.svg")
+    def hero() -> ResponseReturnValue:
+        ms = _delay_ms("ms", HERO_DELAY_MS)
+        if ms is None:
+            return _error("ms must be an integer", 400)
+        gevent.sleep(ms / 1000)
+        return Response(HERO_SVG, mimetype="image/svg+xml")
 
     @app.post("/contact")
     def contact_submit() -> ResponseReturnValue:
@@ -248,7 +297,13 @@ def _register_html(app: Flask) -> None:
         email = request.form.get("email", "").strip()
         if not email:
             return _page("Error", '<h1>Error</h1>\n<p id="error">email is required</p>', status=400)
-        return _page("Thanks", f'<h1>Thanks</h1>\n<p id="echo">{html.escape(email)}</p>')
+        topic = request.form.get("topic", "")
+        subscribed = "yes" if request.form.get("subscribe") == "yes" else "no"
+        return _page(
+            "Thanks",
+            f'<h1>Thanks</h1>\n<p id="echo">{html.escape(email)}</p>\n<p id="topic">{html.escape(topic)}</p>\n'
+            f'<p id="subscribed">{subscribed}</p>',
+        )
 
 
 def _register_misc(app: Flask) -> None:
@@ -276,10 +331,9 @@ def _register_misc(app: Flask) -> None:
 
     @app.get("/slow")
     def slow() -> ResponseReturnValue:
-        ms = _int_field(request.args.get("ms", "200"))
+        ms = _delay_ms("ms", 200)
         if ms is None:
             return _error("ms must be an integer", 400)
-        ms = max(0, min(ms, MAX_SLEEP_MS))
         gevent.sleep(ms / 1000)  # cooperative: other requests keep being served meanwhile
         return jsonify(sleptMs=ms)
 

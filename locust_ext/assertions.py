@@ -74,7 +74,7 @@ def _compile_op(op: int, value: Template) -> Compare:
     if op == Op.EXISTS:
         return lambda actual, _context: ("", None) if actual is None else None
     if op == Op.NOT_EXISTS:
-        return lambda actual, _context: None if actual is None else ("", f"got {_preview(actual)}")
+        return lambda actual, _context: None if actual is None else ("", f"got {preview(actual)}")
     if op in (Op.EQ, Op.NE):
         return _equality(op == Op.EQ, value)
     if op in _NUMERIC:
@@ -93,7 +93,7 @@ def _equality(want_equal: bool, value: Template) -> Compare:
             return f" {expected}", None
         if _same(actual, expected) == want_equal:
             return None
-        return f" {expected}", f"got {_preview(actual)}"
+        return f" {expected}", f"got {preview(actual)}"
 
     return compare
 
@@ -114,7 +114,7 @@ def _ordering(holds: Callable[[float, float], bool], value: Template) -> Compare
         if right is None:
             return f" {expected}", f"'{expected}' is not a number"
         if left is None:
-            return f" {expected}", f"got {_preview(actual)}, not a number"
+            return f" {expected}", f"got {preview(actual)}, not a number"
         return None if holds(left, right) else (f" {expected}", f"got {actual}")
 
     return compare
@@ -124,10 +124,10 @@ def _containment(want_contained: bool, value: Template) -> Compare:
     def compare(actual: str | None, context: RenderContext) -> tuple[str, str | None] | None:
         expected = value.render(context)
         if actual is None:
-            return (f" {_shorten(expected)}", None) if want_contained else None
+            return (f" {shorten(expected)}", None) if want_contained else None
         if (expected in actual) == want_contained:
             return None
-        return f" {_shorten(expected)}", f"got {_preview(actual)}"
+        return f" {shorten(expected)}", f"got {preview(actual)}"
 
     return compare
 
@@ -144,7 +144,7 @@ def _matching(value: Template) -> Compare:
             return f" {pattern.pattern}", None
         if pattern.search(actual):
             return None
-        return f" {pattern.pattern}", f"got {_preview(actual)}"
+        return f" {pattern.pattern}", f"got {preview(actual)}"
 
     return compare
 
@@ -156,10 +156,11 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _shorten(text: str) -> str:
+def shorten(text: str) -> str:
+    """An expected value as messages show it: cut at 80 characters."""
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "…"
 
 
-def _preview(text: str) -> str:
+def preview(text: str) -> str:
     """What came, quoted unless it is a number, so empty strings and spaces show."""
-    return text if _number(text) is not None else repr(_shorten(text))
+    return text if _number(text) is not None else repr(shorten(text))

@@ -25,6 +25,10 @@ class EtcdUnavailable(ConnectionError):
     """No etcd endpoint answered."""
 
 
+class LeaseNotFound(LookupError):
+    """etcd answered that the lease expired or was revoked: whoever held it must register again."""
+
+
 def parse_endpoints(text: str, option: str = "--fleet-etcd") -> list[tuple[str, int]]:
     """`HOST:PORT[,HOST:PORT...]` as (host, port) pairs; raises ValueError naming the option."""
     endpoints = []
@@ -77,6 +81,8 @@ class Etcd:
                     self._client = pyetcd.client(host, port, timeout=self.timeout)
                 return action(self._client)
             except _FAILURES as error:
+                if _lease_not_found(error):
+                    raise LeaseNotFound(_reason(error)) from None
                 errors.append(f"{self.endpoints[self._index][0]}:{self.endpoints[self._index][1]}: {_reason(error)}")
                 self.close()
                 self._index = (self._index + 1) % len(self.endpoints)
@@ -148,3 +154,7 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, grpc.RpcError) and hasattr(error, "details"):
         return f"{error.code().name}: {error.details()}"
     return str(error) or type(error).__name__
+
+
+def _lease_not_found(error: BaseException) -> bool:
+    return isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.NOT_FOUND and "lease" in error.details()

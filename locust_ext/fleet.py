@@ -96,7 +96,10 @@ class Fleet:
         request = fleet_pb2.InitBoomerRequest(
             plan=plan, master_host=self.master_host, master_port=self.master_port, processes=processes, run_id=run_id
         )
-        results = self.dispatcher.init_boomer(agents, request)
+        unable = {agent["id"]: _browser_missing(agent) for agent in agents if plan.journeys}
+        unable = {agent_id: reason for agent_id, reason in unable.items() if reason}
+        results = self.dispatcher.init_boomer([agent for agent in agents if agent["id"] not in unable], request)
+        results |= {agent_id: {"ok": False, "message": reason} for agent_id, reason in unable.items()}
         if any(result["ok"] for result in results.values()):
             self.run = {"runId": run_id, "plan": plan.name}
             self.on_deploy(plan)
@@ -111,3 +114,12 @@ class Fleet:
         for agent_id, result in results.items():
             (logger.info if result["ok"] else logger.error)("release %s: %s", agent_id, result["message"])
         return {"results": results}
+
+
+def _browser_missing(agent: dict[str, Any]) -> str:
+    """Why `agent` cannot run browser journeys ("" when it can): it did not offer the browser capability."""
+    capabilities = agent.get("capabilities") or []
+    if "browser" in capabilities:
+        return ""
+    offered = ", ".join(capabilities) or "none"
+    return f"no browser on this agent (capabilities: {offered}), and the plan has journeys; not deployed there"

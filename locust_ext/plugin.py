@@ -20,6 +20,8 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from locust_ext import browser
+from locust_ext.browser_user import PlanBrowserUser, browser_count
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
 from locust_ext.etcd_client import Etcd, EtcdUnavailable
@@ -27,6 +29,7 @@ from locust_ext.fleet import Fleet, FleetError
 from locust_ext.http_user import PlanHttpUser
 from locust_ext.plan import Plan, PlanError, load_plan, plan_to_json
 from locust_ext.plan_store import PlanStore, RevisionConflict
+from locust_ext.runtime import CompiledPlan
 from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint
 from locust_ext.web_page import create_page_blueprint, link_from_locust_page
 from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
@@ -86,7 +89,9 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
         announce_worker(runner)
     plan = load_plan_option(options)
     if plan is not None:
-        PlanHttpUser.configure(plan)
+        configure_users(environment, plan)
+    environment.events.test_start.add_listener(lambda **_kwargs: browser.screenshots.clear())
+    environment.events.quitting.add_listener(lambda **_kwargs: browser.shutdown())
     if isinstance(runner, MasterRunner) and options.fleet_etcd != "none":
         start_fleet(environment, plan)
 
@@ -101,12 +106,37 @@ def load_plan_option(options: Any) -> Plan | None:
         plan = load_plan(path)
     except PlanError as error:
         exit_bad_input([f"{path}: {issue}" for issue in error.issues])
-    if not plan.tasks:
-        exit_bad_input([f"{path}: tasks: this version runs HTTP tasks only, and the plan has none"])
-    if plan.journeys:
-        logger.warning("plan %s has browser journeys; this version runs its HTTP tasks only", plan.name)
-    logger.info("plan %s loaded: %d task(s), %d setup step(s)", plan.name, len(plan.tasks), len(plan.setup))
+    if not plan.tasks and not browser_count(plan):
+        exit_bad_input([f"{path}: users.browserCount: 0 and the plan has no tasks, so nothing would run"])
+    logger.info(
+        "plan %s loaded: %d task(s), %d journey(s) for %d browser user(s), %d setup step(s)",
+        plan.name,
+        len(plan.tasks),
+        len(plan.journeys),
+        browser_count(plan),
+        len(plan.setup),
+    )
     return plan
+
+
+def configure_users(environment: Environment, plan: Plan) -> None:
+    """Make the user classes run `plan` (compiled once, so HTTP and browser users share its data sets).
+
+    Only the classes the plan has work for stay in Locust's list: no tasks, no HTTP users; no journeys (or
+    browserCount 0), no browser users. A class dropped for one plan comes back for a plan that needs it.
+    """
+    compiled = CompiledPlan(plan)
+    PlanHttpUser.configure(plan, compiled)
+    PlanBrowserUser.configure(plan, compiled)
+    needed = {PlanHttpUser: bool(plan.tasks), PlanBrowserUser: browser_count(plan) > 0}
+    classes = [user_class for user_class in environment.user_classes if needed.get(user_class, True)]
+    available = (environment.available_user_classes or {}).values()
+    classes += [
+        user_class
+        for user_class, wanted in needed.items()
+        if wanted and user_class not in classes and user_class in available
+    ]
+    environment.user_classes[:] = classes
 
 
 def answer_without_delay(web_ui: Any) -> None:
@@ -160,7 +190,7 @@ def start_fleet(environment: Environment, plan: Plan | None) -> None:
         PlanStore(etcd, options.fleet_prefix),
         Dispatcher(),
         (options.fleet_advertise_host, options.master_bind_port),
-        PlanHttpUser.configure,
+        lambda deployed: configure_users(environment, deployed),
     )
     environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
     if plan is not None:

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from google.protobuf import json_format
@@ -24,6 +24,7 @@ from locust_ext.proto import fleet_pb2
 from locust_ext.templating import RenderContext, TemplateMap, UndefinedVariable, compile_template
 
 DEFAULT_TIMEOUT_S = 30.0
+StepT = TypeVar("StepT")
 _Method = fleet_pb2.HttpStep.Method
 _Source = fleet_pb2.Save.Source
 
@@ -210,17 +211,32 @@ def _render_json(value: Any, context: RenderContext) -> Any:
 
 
 @dataclass(slots=True)
-class CompiledChain:
+class CompiledChain(Generic[StepT]):
+    """A task (HTTP steps) or a journey (browser steps): picked by weight, followed by its think time."""
+
     name: str
     weight: int
     think_min_s: float
     think_max_s: float
-    steps: list[CompiledStep]
+    steps: list[StepT]
 
     def think_time(self) -> float:
         if self.think_max_s <= 0:
             return 0.0
         return random.uniform(self.think_min_s, self.think_max_s)
+
+
+class WeightedChains(Generic[StepT]):
+    """Chains to pick from by weight, one per iteration."""
+
+    def __init__(self, chains: list[CompiledChain[StepT]]) -> None:
+        self.chains = chains
+        self._cumulative_weights = list(itertools.accumulate(chain.weight for chain in chains))
+
+    def pick(self) -> CompiledChain[StepT]:
+        if len(self.chains) == 1:
+            return self.chains[0]
+        return random.choices(self.chains, cum_weights=self._cumulative_weights)[0]
 
 
 class CompiledPlan:
@@ -242,9 +258,7 @@ class CompiledPlan:
             )
             for task in plan.tasks
         ]
-        self._cumulative_weights = list(itertools.accumulate(task.weight for task in self.tasks))
+        self._weighted_tasks = WeightedChains(self.tasks)
 
-    def pick_task(self) -> CompiledChain:
-        if len(self.tasks) == 1:
-            return self.tasks[0]
-        return random.choices(self.tasks, cum_weights=self._cumulative_weights)[0]
+    def pick_task(self) -> CompiledChain[CompiledStep]:
+        return self._weighted_tasks.pick()

@@ -45,6 +45,8 @@ class FleetRun:
     stderr: str
     stats: dict[str, dict[str, str]] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
+    # Rows by (type, name): a browser step's web vitals share one name across the types TTFB, FCP, LCP, CLS.
+    typed_stats: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def requests(self, name: str) -> int:
         return int(self.stats[name]["Request Count"]) if name in self.stats else 0
@@ -69,21 +71,28 @@ def run_fleet(
     seconds: float = 3,
     extra: tuple[str, ...] = (),
     timeout: float = 120,
+    locustfile: Path | None = None,
 ) -> FleetRun:
-    """Run `locust-fleet --headless` with a plan (a dict is written to work/plan.json) and read its CSVs."""
+    """Run `locust-fleet --headless` with a plan (a dict is written to work/plan.json) and read its CSVs.
+
+    `locustfile` runs `locust -f locustfile` instead: a test's own locustfile that imports locust_ext's.
+    """
     if isinstance(plan, dict):
         path = work / "plan.json"
         path.write_text(json.dumps(plan))
     else:
         path = plan
     prefix = work / "out"
-    command = [str(LOCUST_FLEET), "--headless", "--fleet-plan", str(path), "-u", str(users), "-r", str(users)]
+    program = [str(BIN / "locust"), "-f", str(locustfile)] if locustfile else [str(LOCUST_FLEET)]
+    command = [*program, "--headless", "--fleet-plan", str(path), "-u", str(users), "-r", str(users)]
     command += ["-t", f"{seconds}s", "--csv", str(prefix), "--only-summary", *extra]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=work)
     run = FleetRun(result.returncode, result.stdout, result.stderr)
     stats_file, failures_file = Path(f"{prefix}_stats.csv"), Path(f"{prefix}_failures.csv")
     if stats_file.exists():
-        run.stats = {row["Name"]: row for row in _read_csv(stats_file) if row["Name"] != "Aggregated"}
+        rows = [row for row in _read_csv(stats_file) if row["Name"] != "Aggregated"]
+        run.stats = {row["Name"]: row for row in rows}
+        run.typed_stats = {(row["Type"], row["Name"]): row for row in rows}
     if failures_file.exists():
         run.failures = _read_csv(failures_file)
     return run

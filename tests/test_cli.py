@@ -14,10 +14,10 @@ def plan_errors(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if not line.startswith("[")]
 
 
-def test_locust_fleet_is_locust_with_the_plan_user_class() -> None:
+def test_locust_fleet_is_locust_with_the_plan_user_classes() -> None:
     result = subprocess.run([str(LOCUST_FLEET), "--list"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    assert result.stdout.split() == ["Available", "Users:", "PlanHttpUser"]
+    assert result.stdout.split() == ["Available", "Users:", "PlanBrowserUser", "PlanHttpUser"]
 
 
 def test_bad_plan_exits_2_with_one_line_per_error_before_any_load(tmp_path: Path, recorder: RecordingServer) -> None:

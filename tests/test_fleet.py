@@ -7,6 +7,8 @@ import signal
 import time
 from pathlib import Path
 
+from locust_ext.plan import parse_plan
+from locust_ext.proto import fleet_pb2
 from tests.conftest import free_port
 from tests.fleet_fixtures import TEST_TTL, EtcdServer, FleetMaster, StartAgent, demo_plan, wait_until
 from tests.helpers import FleetRun, run_fleet
@@ -265,3 +267,41 @@ def test_import_converts_a_curl_command_and_names_a_bad_option(fleet_master: Fle
     assert status == 400 and body["path"] == "curl: --frobnicate"
     status, body = fleet_master.raw("POST", "/import?format=yaml", b"{}")
     assert status == 400 and body["path"] == "format"
+
+
+def test_journeys_go_only_to_agents_that_offer_a_browser(
+    fleet_master: FleetMaster, start_agent: StartAgent, demo_app: str
+) -> None:
+    with_browser = start_agent(agent_id="with-browser")
+    without = start_agent(agent_id="no-browser", extra=("--no-browser",))
+    offered = with_browser.wait_value(lambda value: "browser" in value["capabilities"], 30, "Chromium probed")
+    assert offered["capabilities"] == ["http", "browser"]
+    assert without.wait_registered()["capabilities"] == ["http"]
+    wait_until(lambda: len(fleet_master.agents()) == 2, 5, "both agents listed")
+    plan = {
+        "name": "journeys",
+        "host": demo_app,
+        "journeys": [{"name": "home", "steps": [{"action": "GOTO", "url": "/"}]}],
+    }
+    assert fleet_master.api("PUT", "/plans/journeys", plan)[0] == 200
+    try:
+        status, body = fleet_master.api(
+            "POST", "/deploy", {"plan": "journeys", "agents": ["with-browser", "no-browser"], "processes": 1}
+        )
+        assert status == 200 and body["results"]["with-browser"]["ok"], body
+        assert body["results"]["no-browser"] == {
+            "ok": False,
+            "message": "no browser on this agent (capabilities: http), and the plan has journeys; not deployed there",
+        }
+        # The agent refuses by itself too, whoever calls it.
+        request = fleet_pb2.InitBoomerRequest(
+            plan=parse_plan(plan), master_host="127.0.0.1", master_port=fleet_master.port, processes=1, run_id="r1"
+        )
+        reply = without.stub().InitBoomer(request, timeout=10)
+        assert (reply.status, reply.message) == (
+            False,
+            "this agent cannot run the plan's browser journeys: started with --no-browser",
+        )
+        assert without.value()["state"] == "idle"
+    finally:
+        fleet_master.api("POST", "/release", {"agents": "all"})

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from worker_agent.supervisor import (
 )
 
 logger = logging.getLogger(__name__)
+BROWSER = "browser"
+BrowserProbe = Callable[[], tuple[bool, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +64,12 @@ class Agent:
         workdir: Path,
         default_processes: int,
         grace_s: float = GRACE_S,
+        browser_probe: BrowserProbe | None = None,
     ) -> None:
         self.identity = identity
+        self.browser_probe = browser_probe
+        self.no_browser_reason = "started with --no-browser" if browser_probe is None else "still checking Chromium"
+
         self.workdir = workdir
         self.default_processes = default_processes
         self.grace_s = grace_s
@@ -75,6 +82,20 @@ class Agent:
 
     def start(self) -> None:
         self.registry.start()
+        if self.browser_probe is not None:
+            # Launching Chromium takes seconds: the agent registers at once and offers browsers when it knows.
+            threading.Thread(target=self._probe_browser, name="browser-probe", daemon=True).start()
+
+    def _probe_browser(self) -> None:
+        available, detail = self.browser_probe()
+        with self._lock:
+            if available:
+                capabilities = (*self.identity.capabilities, BROWSER)
+                self.identity = dataclasses.replace(self.identity, capabilities=capabilities)
+                self.registry.update(registry_value(self.identity, self._state))
+            else:
+                self.no_browser_reason = detail
+        logger.log(logging.INFO if available else logging.WARNING, "browser users: %s", detail)
 
     def snapshot(self) -> AgentState:
         with self._lock:
@@ -86,6 +107,8 @@ class Agent:
             if self._closed:
                 return Reply(False, "the agent is shutting down")
             current = self.snapshot()
+            if run.plan.journeys and BROWSER not in self.identity.capabilities:
+                return Reply(False, f"this agent cannot run the plan's browser journeys: {self.no_browser_reason}")
             if current.state != RUNNING:
                 return self._start_run(run)
             if current.run_id == run.run_id:

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
+from locust_ext.browser import browser_available
 from locust_ext.etcd_client import Etcd, parse_endpoints
 from worker_agent.agent import Agent
 from worker_agent.service import add_services, create_server
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     # An etcd call slower than the keep-alive interval would let the lease expire anyway.
     etcd = Etcd(args.etcd, timeout=max(1.0, args.ttl / 3), option="--etcd")
     with tempfile.TemporaryDirectory(prefix="locust-fleet-agent-") as workdir:
-        agent = Agent(identity, etcd, args.prefix, args.ttl, Path(workdir), args.processes)
+        probe = None if args.no_browser else browser_available
+        agent = Agent(identity, etcd, args.prefix, args.ttl, Path(workdir), args.processes, browser_probe=probe)
         add_services(server, agent)
         server.start()
         agent.start()
@@ -110,6 +112,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--labels", type=_labels, default={}, metavar="K=V[,K=V...]", help="labels shown to the master")
     parser.add_argument("--id", type=_agent_id, help="agent id (default: <hostname>-<advertised port>)")
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not offer browser users, even if Chromium launches here (by default the agent checks at start)",
+    )
     parser.add_argument(
         "--ttl", type=_positive_int, default=10, metavar="SECONDS", help="etcd lease TTL (default: %(default)s)"
     )

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from locust_ext.etcd_client import Etcd, EtcdUnavailable
+from locust_ext.etcd_client import Etcd, EtcdUnavailable, LeaseNotFound
 
 logger = logging.getLogger(__name__)
 RETRY_S = 1.0
@@ -68,6 +68,11 @@ class Registry:
                 self._lease = None
                 self._report_outage(str(error))
                 delay = RETRY_S
+            except LeaseNotFound:
+                # Revoked or expired while this agent was writing a new value: register again at once.
+                logger.warning("lease of %s expired; registering again", self.key)
+                self._lease = None
+                delay = 0.0
             self._wake.wait(delay)
             self._wake.clear()
 
