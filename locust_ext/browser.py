@@ -48,7 +48,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHROMIUM_ENV = "LOCUST_FLEET_CHROMIUM"
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Debian's headless shell has no browser UI: each user's context costs ~17 MB PSS instead of ~67 MB with the full
+# browser, whose new headless mode gives every context a window and a WebUI renderer (benchmarks/browser_capacity).
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+FULL_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -66,7 +69,8 @@ HEALTH_TIMEOUT_S = 5.0
 PROBE_TIMEOUT_S = 60.0
 
 MAX_USERS_ENV = "LOCUST_FLEET_MAX_BROWSER_USERS"
-# Measured here (PSS): one Chromium ~360 MB, each further context with a page ~63 MB.
+# The guard's estimates: the full browser as measured here (one Chromium ~360 MB, each further context with a page
+# ~63 MB), which also leaves room for pages heavier than the benchmark's on the headless shell (~17 MB each).
 BROWSER_MB = 360
 CONTEXT_MB = 63
 # Left for the system and the worker itself when the limit is derived from available memory.
@@ -79,7 +83,11 @@ class BrowserUnavailable(RuntimeError):
 
 
 def chromium_path() -> str:
-    return os.environ.get(CHROMIUM_ENV) or DEFAULT_CHROMIUM
+    """The Chromium to launch: LOCUST_FLEET_CHROMIUM, else the headless shell, else the full browser."""
+    configured = os.environ.get(CHROMIUM_ENV)
+    if configured:
+        return configured
+    return HEADLESS_SHELL if os.access(HEADLESS_SHELL, os.X_OK) else FULL_CHROMIUM
 
 
 def first_line(error: BaseException) -> str:
@@ -315,6 +323,7 @@ class Screenshot:
     url: str
     png: bytes
     taken_at: float
+    source: str = ""  # on the master: the agent and Locust worker that took it
 
     def summary(self) -> dict[str, Any]:
         """Everything but the image, for listings."""
@@ -328,6 +337,7 @@ class Screenshot:
             "url": self.url,
             "bytes": len(self.png),
             "takenAt": self.taken_at,
+            "source": self.source,
         }
 
 
@@ -338,16 +348,25 @@ class ScreenshotStore:
         self.limit = limit
         self._shots: dict[tuple[str, str, int], Screenshot] = {}
         self._ids = itertools.count(1)
+        self.on_kept: list[Callable[[Screenshot], None]] = []
 
     def has_failure(self, journey: str, step_index: int) -> bool:
         return ("failure", journey, step_index) in self._shots
 
-    def keep(self, kind: str, journey: str, step_index: int, step: str, message: str, url: str, png: bytes) -> None:
-        """Keep a failure unless that step has one; replace a step's screenshot; drop new ones when full."""
+    def keep(
+        self, kind: str, journey: str, step_index: int, step: str, message: str, url: str, png: bytes, source: str = ""
+    ) -> Screenshot | None:
+        """Keep a failure unless that step has one; replace a step's screenshot; drop new ones when full.
+
+        Returns what was kept, after telling the `on_kept` listeners (a worker forwards it to the master)."""
         key = (kind, journey, step_index)
         if (kind == "failure" and key in self._shots) or (key not in self._shots and len(self._shots) >= self.limit):
-            return
-        self._shots[key] = Screenshot(next(self._ids), kind, journey, step, step_index, message, url, png, time.time())
+            return None
+        shot = Screenshot(next(self._ids), kind, journey, step, step_index, message, url, png, time.time(), source)
+        self._shots[key] = shot
+        for listener in self.on_kept:
+            listener(shot)
+        return shot
 
     def list(self) -> list[dict[str, Any]]:
         return [shot.summary() for shot in sorted(self._shots.values(), key=lambda shot: shot.id)]

@@ -13,6 +13,7 @@ from typing import Any
 
 from locust.runners import MasterRunner
 
+from locust_ext.browser import ScreenshotStore
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
 from locust_ext.plan import Plan
@@ -20,6 +21,8 @@ from locust_ext.plan_store import PlanNotFound, PlanStore
 from locust_ext.proto import fleet_pb2
 
 logger = logging.getLogger(__name__)
+# Screenshots the master keeps for the page: the first failure of each journey step, fleet-wide.
+MASTER_SCREENSHOTS = 100
 MAX_PROCESSES = 256
 
 
@@ -49,11 +52,21 @@ class Fleet:
         self.on_deploy = on_deploy
         self.run: dict[str, str] | None = None
         self.worker_owners: dict[str, dict[str, Any]] = {}
+        self.screenshots = ScreenshotStore(MASTER_SCREENSHOTS)
 
     def on_worker_announce(self, environment: Any, msg: Any, **_kwargs: Any) -> None:
         """A Locust worker started by an agent says which agent it belongs to (custom message `fleet_worker`)."""
         if isinstance(msg.data, dict) and isinstance(msg.data.get("agent"), str):
             self.worker_owners[msg.node_id] = msg.data
+
+    def on_screenshot(self, environment: Any, msg: Any, **_kwargs: Any) -> None:
+        """A worker kept a browser screenshot: keep the fleet's first failure of each step, and the latest of each
+        SCREENSHOT step, saying which agent and worker took it."""
+        shot = msg.data
+        agent = self.worker_owners.get(msg.node_id, {}).get("agent", "")
+        source = f"{agent}/{msg.node_id}" if agent else msg.node_id
+        where = (shot["kind"], shot["journey"], shot["stepIndex"], shot["step"])
+        self.screenshots.keep(*where, shot["message"], shot["url"], shot["png"], source)
 
     def agents(self) -> list[dict[str, Any]]:
         """Every discovered agent with the Locust workers it runs, as the master sees them."""

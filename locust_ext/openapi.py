@@ -158,6 +158,22 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/screenshots": {
+        "get": {
+            "summary": "Browser screenshots from the workers: the first failure of each journey step, SCREENSHOT steps",
+            "responses": {"200": _json(_obj({"screenshots": {"type": "array", "items": _ref("Screenshot")}}), "")},
+        }
+    },
+    "/screenshots/{id}.png": {
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "get": {
+            "summary": "One screenshot",
+            "responses": {
+                "200": {"description": "the PNG", "content": {"image/png": {}}},
+                "404": _error("no such screenshot (the master keeps the current run's)"),
+            },
+        },
+    },
     "/schema": {
         "get": {"summary": "The plan schema, from the proto", "responses": {"200": _json({"type": "object"}, "")}}
     },
@@ -187,6 +203,20 @@ _TRY_STEP = _obj(
         "checks": {"type": "array", "items": _CHECK},
     },
     ["name", "path", "ok"],
+)
+_SCREENSHOT = _obj(
+    {
+        "id": {"type": "integer"},
+        "kind": {"enum": ["failure", "step"]},
+        "journey": _STRING,
+        "step": _STRING,
+        "stepIndex": {"type": "integer"},
+        "message": _STRING,
+        "url": _STRING,
+        "bytes": {"type": "integer"},
+        "takenAt": {"type": "number"},
+        "source": _STRING,
+    },
 )
 _AGENT = _obj(
     {
@@ -226,6 +256,7 @@ def document() -> dict[str, Any]:
             ]
         },
         "Agent": _AGENT,
+        "Screenshot": _SCREENSHOT,
         "TryResult": _obj(
             {
                 "ok": {"type": "boolean"},

@@ -37,6 +37,7 @@ from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
 logger = logging.getLogger(__name__)
 EXIT_BAD_INPUT = 2
 WORKER_MESSAGE = "fleet_worker"
+SCREENSHOT_MESSAGE = "fleet_screenshot"
 AGENT_CHECK_INTERVAL_S = 1.0
 # How long a headless master with --fleet-agents waits for those agents to be discovered.
 AGENTS_WAIT_S = 10.0
@@ -87,6 +88,8 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
         gevent.spawn(answer_without_delay, environment.web_ui)
     if isinstance(runner, WorkerRunner) and os.environ.get(AGENT_ID_ENV):
         announce_worker(runner)
+    if isinstance(runner, WorkerRunner):
+        forward_screenshots(runner)
     plan = load_plan_option(options)
     if plan is not None:
         configure_users(environment, plan)
@@ -94,6 +97,24 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
     environment.events.quitting.add_listener(lambda **_kwargs: browser.shutdown())
     if isinstance(runner, MasterRunner) and options.fleet_etcd != "none":
         start_fleet(environment, plan)
+
+
+def forward_screenshots(runner: WorkerRunner) -> None:
+    """Each screenshot this worker keeps goes to the master, which shows the fleet's in the page."""
+    browser.screenshots.on_kept.append(lambda shot: runner.send_message(SCREENSHOT_MESSAGE, screenshot_message(shot)))
+
+
+def screenshot_message(shot: browser.Screenshot) -> dict[str, Any]:
+    """A kept screenshot as the master receives it (Locust's messages carry bytes as they are)."""
+    return {
+        "kind": shot.kind,
+        "journey": shot.journey,
+        "stepIndex": shot.step_index,
+        "step": shot.step,
+        "message": shot.message,
+        "url": shot.url,
+        "png": shot.png,
+    }
 
 
 def load_plan_option(options: Any) -> Plan | None:
@@ -193,6 +214,8 @@ def start_fleet(environment: Environment, plan: Plan | None) -> None:
         lambda deployed: configure_users(environment, deployed),
     )
     environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
+    environment.runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)
+    environment.events.test_start.add_listener(lambda **_kwargs: fleet.screenshots.clear())
     if plan is not None:
         keep_in_store(fleet.store, plan)
     if environment.web_ui:

@@ -133,6 +133,19 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         plan = fleet.load_plan(body.get("plan"))
         return jsonify(fleet.deploy(plan, agents, body.get("processes", 0)))
 
+    @api.get("/screenshots")
+    @auth
+    def list_screenshots() -> Any:
+        return jsonify(screenshots=fleet.screenshots.list())
+
+    @api.get("/screenshots/<int:shot_id>.png")
+    @auth
+    def screenshot(shot_id: int) -> Any:
+        shot = fleet.screenshots.get(shot_id)
+        if shot is None:
+            raise FleetError(f"no screenshot {shot_id}; the list is at {api.url_prefix}/screenshots", "", 404)
+        return Response(shot.png, mimetype="image/png")
+
     @api.post("/release")
     @auth
     def release() -> Any:

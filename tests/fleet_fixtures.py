@@ -350,6 +350,14 @@ class FleetMaster(LocustMaster):
             return 0, None
         return status, json.loads(content) if content else None
 
+    def raw_bytes(self, path: str) -> tuple[int, bytes]:
+        """GET a route of the API that answers something other than JSON."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/fleet/api{path}", timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
     def agents(self) -> dict[str, dict[str, Any]]:
         status, body = self.api("GET", "/agents")
         return {agent["id"]: agent for agent in body["agents"]} if status == 200 else {}

@@ -24,7 +24,7 @@ from locust_ext import browser
 from locust_ext.vitals import VitalsTracker
 from tests.helpers import ROOT, FleetRun, run_fleet
 
-CHROMIUM = Path(browser.DEFAULT_CHROMIUM)
+CHROMIUM = Path(browser.chromium_path())
 PROBE = Path(__file__).with_name("probe_locustfile.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VITALS = ("TTFB", "FCP", "LCP", "CLS")
@@ -33,7 +33,7 @@ VITALS = ("TTFB", "FCP", "LCP", "CLS")
 @pytest.fixture(autouse=True)
 def _chromium_is_installed() -> None:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: these tests need Debian's chromium (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/install.sh (Debian's chromium-headless-shell and chromium)")
 
 
 def journey(name: str, *steps: dict[str, Any], **fields: Any) -> dict[str, Any]:

@@ -278,10 +278,17 @@ def test_journeys_go_only_to_agents_that_offer_a_browser(
     assert offered["capabilities"] == ["http", "browser"]
     assert without.wait_registered()["capabilities"] == ["http"]
     wait_until(lambda: len(fleet_master.agents()) == 2, 5, "both agents listed")
+    wrong_heading = {
+        "name": "heading",
+        "action": "ASSERT_TEXT",
+        "selector": "h1",
+        "value": "Another shop",
+        "timeoutS": 1,
+    }
     plan = {
         "name": "journeys",
         "host": demo_app,
-        "journeys": [{"name": "home", "steps": [{"action": "GOTO", "url": "/"}]}],
+        "journeys": [{"name": "home", "steps": [{"action": "GOTO", "url": "/"}, wrong_heading]}],
     }
     assert fleet_master.api("PUT", "/plans/journeys", plan)[0] == 200
     try:
@@ -303,5 +310,15 @@ def test_journeys_go_only_to_agents_that_offer_a_browser(
             "this agent cannot run the plan's browser journeys: started with --no-browser",
         )
         assert without.value()["state"] == "idle"
+
+        # A failing step's screenshot travels from the agent's worker to the master, which serves it.
+        wait_until(lambda: len(fleet_master.connected_workers()) == 1, 20, "the worker connected", fleet_master.log)
+        fleet_master.swarm(1, demo_app)
+        shots = wait_until(lambda: fleet_master.api("GET", "/screenshots")[1]["screenshots"], 30, "a screenshot")
+        assert shots[0]["kind"] == "failure" and shots[0]["step"] == "heading"
+        assert shots[0]["source"].startswith("with-browser/") and shots[0]["url"] == demo_app + "/"
+        assert "Another shop" in shots[0]["message"]
+        status, png = fleet_master.raw_bytes(f"/screenshots/{shots[0]['id']}.png")
+        assert status == 200 and png.startswith(b"\x89PNG") and len(png) == shots[0]["bytes"]
     finally:
         fleet_master.api("POST", "/release", {"agents": "all"})

@@ -440,3 +440,42 @@ def test_choices_come_from_the_schema_and_journeys_are_edited_like_steps(
         {"action": "SAVE_TEXT", "selector": "h1", "saveAs": "heading"},
         {"action": "FILL", "selector": "#email", "value": "${users.username}@example.test"},
     ]
+
+
+def test_browser_failure_screenshots_reach_the_page(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
+) -> None:
+    name = "page-journey-failing"
+    heading = {"name": "heading", "action": "ASSERT_TEXT", "selector": "h1", "value": "Another shop", "timeoutS": 1}
+    plan = {
+        "name": name,
+        "host": demo_app,
+        "journeys": [{"name": "home", "steps": [{"action": "GOTO", "url": "/"}, heading]}],
+    }
+    assert master.api("PUT", f"/plans/{name}", plan)[0] == 200
+    agent.wait_value(lambda value: "browser" in value["capabilities"], 30, "the agent offered browser users")
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await open_tab(page, "Agents & run")
+        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+        await row.get_by_label(f"Select {AGENT_ID}").check()
+        await page.get_by_label("Processes per agent").fill("1")
+        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+        await expect(row).to_contain_text("1 (ready)", timeout=30_000)
+        await page.get_by_label("Users", exact=True).fill("1")
+        await page.get_by_role("button", name="Start", exact=True).click()
+        card = page.get_by_role("button", name="Screenshot of home: heading")
+        await expect(card).to_be_visible(timeout=30_000)
+        await expect(page.get_by_label("Browser screenshots")).to_contain_text("Another shop")
+        await card.click()
+        image = page.get_by_role("dialog").get_by_role("img")
+        await expect(image).to_be_visible()
+        assert await image.evaluate("image => image.naturalWidth") > 0
+        await page.keyboard.press("Escape")
+        await page.get_by_role("button", name="Stop", exact=True).click()
+
+    try:
+        browser.run(scenario)
+    finally:
+        master.api("POST", "/release", {"agents": "all"})

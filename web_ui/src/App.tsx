@@ -29,6 +29,7 @@ import { ImportDialog, type Imported } from './ImportDialog';
 import { PlanBuilder, type Plan } from './PlanBuilder';
 import { PlansPanel } from './PlansPanel';
 import { RunPanel } from './RunPanel';
+import { Screenshots } from './Screenshots';
 import { TryResult, type TryOutcome } from './TryResult';
 import { ApiError, type Issue, type PlanSummary, api, locust } from './api';
 import { type Confirmation, ConfirmDialog, NameDialog, type NameRequest } from './dialogs';
@@ -424,6 +425,7 @@ function FleetAndRun({ open, dirty }: { open: OpenPlan | null; dirty: boolean })
     <>
       <AgentsPanel target={target} />
       <RunPanel host={open?.plan.host ?? ''} />
+      <Screenshots />
     </>
   );
 }

@@ -94,6 +94,8 @@ export const api = {
   deploy: async (plan: string, agents: string[], processes: number) =>
     (await call('POST', `${API}/deploy`, { plan, agents, processes })).body,
   release: async (agents: string[] | 'all') => (await call('POST', `${API}/release`, { agents })).body,
+  screenshots: async (): Promise<any[]> => (await call('GET', `${API}/screenshots`)).body.screenshots,
+  screenshotUrl: (id: number) => `${API}/screenshots/${id}.png`,
 };
 
 // Locust's own run control: the same form its Start button posts, and its stats feed.
