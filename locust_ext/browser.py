@@ -50,7 +50,7 @@ T = TypeVar("T")
 CHROMIUM_ENV = "LOCUST_FLEET_CHROMIUM"
 # Debian's headless shell has no browser UI: each user's context costs ~17 MB PSS instead of ~67 MB with the full
 # browser, whose new headless mode gives every context a window and a WebUI renderer (benchmarks/browser_capacity).
-HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"  # the binary: /usr/bin has a wrapper script
 FULL_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--no-sandbox",

@@ -168,7 +168,8 @@ def chromium_browsers() -> list[psutil.Process]:
     found = []
     for process in psutil.Process().children(recursive=True):
         try:
-            if process.name() == "chromium" and not any(arg.startswith("--type=") for arg in process.cmdline()):
+            helper = any(arg.startswith("--type=") for arg in process.cmdline())
+            if process.name().startswith("chromium") and not helper:
                 found.append(process)
         except psutil.NoSuchProcess:
             continue
