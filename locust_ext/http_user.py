@@ -22,6 +22,7 @@ from locust.runners import WorkerRunner
 
 from locust_ext.datasets import DataSetExhausted, DataSetFeeder
 from locust_ext.extractors import ResponseView, cookie_in_set_cookie
+from locust_ext.pacing import pacer
 from locust_ext.proto import fleet_pb2
 from locust_ext.runtime import DEFAULT_TIMEOUT_S, CompiledPlan, CompiledStep, PreparedRequest, StepFailure
 from locust_ext.templating import RenderContext
@@ -120,6 +121,7 @@ class HttpSteps:
         except StepFailure as failure:
             report_failure(self.user, step.method, step.name, failure)
             return False
+        pacer.wait()
         with self._send(step, request) as response:
             error = getattr(response, "error", None)
             if error is not None and not response.status_code:
@@ -211,8 +213,9 @@ class PlanHttpUser(FastHttpUser):
                 gevent.sleep(SETUP_RETRY_S)
                 return
         chain = self.plan.pick_task()
+        started = time.monotonic()
         self.steps.run_all(chain.steps)
-        pause = chain.think_time()
+        pause = chain.pause_after(time.monotonic() - started)
         if pause:
             gevent.sleep(pause)
 

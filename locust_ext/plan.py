@@ -402,4 +402,26 @@ def _check_column_references(data: dict[str, Any], columns_by_set: dict[str, set
                 collector.add(path, f"data set '{set_name}' has no column '{column}'; its columns are {known}")
 
 
-_CROSS_FIELD_CHECKS = (_check_one_body, _check_timeouts, _check_chains, _check_data_sets)
+def _check_load(data: dict[str, Any], collector: _Collector) -> None:
+    load = data.get("load")
+    if not isinstance(load, dict):
+        return
+    if _is_number(load.get("targetRps")) and load["targetRps"] == 0:
+        collector.add("load.targetRps", "expected requests per second > 0, got 0 (leave it out for no target)")
+    if load.get("step") and load.get("stages"):
+        collector.add("load", "expected at most one shape: step or stages, got both")
+    step = load.get("step")
+    if isinstance(step, dict):
+        per_step, most = step.get("usersPerStep"), step.get("maxUsers")
+        if isinstance(per_step, int) and isinstance(most, int) and most < per_step:
+            collector.add("load.step.maxUsers", f"expected at least usersPerStep ({per_step}), got {most}")
+    for index, task in _objects(data, "tasks"):
+        if _is_number(task.get("iterationsPerS")) and task["iterationsPerS"] == 0:
+            collector.add(f"tasks[{index}].iterationsPerS", "expected iterations per second > 0, got 0")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_CROSS_FIELD_CHECKS = (_check_one_body, _check_timeouts, _check_chains, _check_data_sets, _check_load)

@@ -7,11 +7,13 @@ agent it tells the master which agent it belongs to; standalone it just runs the
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import gevent
@@ -27,9 +29,11 @@ from locust_ext.dispatch import Dispatcher
 from locust_ext.etcd_client import Etcd, EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
 from locust_ext.http_user import PlanHttpUser
+from locust_ext.pacing import TargetRate
 from locust_ext.plan import Plan, PlanError, load_plan, plan_to_json
 from locust_ext.plan_store import PlanStore, RevisionConflict
 from locust_ext.runtime import CompiledPlan
+from locust_ext.shapes import plan_shape
 from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint
 from locust_ext.web_page import create_page_blueprint, link_from_locust_page
 from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
@@ -91,12 +95,13 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
     if isinstance(runner, WorkerRunner):
         forward_screenshots(runner)
     plan = load_plan_option(options)
+    configure = functools.partial(configure_users, environment, TargetRate(environment))
     if plan is not None:
-        configure_users(environment, plan)
+        configure(plan)
     environment.events.test_start.add_listener(lambda **_kwargs: browser.screenshots.clear())
     environment.events.quitting.add_listener(lambda **_kwargs: browser.shutdown())
     if isinstance(runner, MasterRunner) and options.fleet_etcd != "none":
-        start_fleet(environment, plan)
+        start_fleet(environment, plan, configure)
 
 
 def forward_screenshots(runner: WorkerRunner) -> None:
@@ -140,7 +145,7 @@ def load_plan_option(options: Any) -> Plan | None:
     return plan
 
 
-def configure_users(environment: Environment, plan: Plan) -> None:
+def configure_users(environment: Environment, target_rate: TargetRate, plan: Plan) -> None:
     """Make the user classes run `plan` (compiled once, so HTTP and browser users share its data sets).
 
     Only the classes the plan has work for stay in Locust's list: no tasks, no HTTP users; no journeys (or
@@ -158,6 +163,12 @@ def configure_users(environment: Environment, plan: Plan) -> None:
         if wanted and user_class not in classes and user_class in available
     ]
     environment.user_classes[:] = classes
+    target_rate.set_target(plan.load.target_rps)
+    if not isinstance(environment.runner, WorkerRunner):
+        shape = plan_shape(plan.load, getattr(environment.parsed_options, "run_time", None))
+        if shape is not None:
+            shape.runner = environment.runner
+        environment.shape_class = shape
 
 
 def answer_without_delay(web_ui: Any) -> None:
@@ -194,7 +205,7 @@ def quit_with_agent(runner: WorkerRunner, agent_pid: int) -> None:
     runner.quit()
 
 
-def start_fleet(environment: Environment, plan: Plan | None) -> None:
+def start_fleet(environment: Environment, plan: Plan | None, configure: Callable[[Plan], None]) -> None:
     import grpc.experimental.gevent as grpc_gevent
 
     options = environment.parsed_options
@@ -211,7 +222,7 @@ def start_fleet(environment: Environment, plan: Plan | None) -> None:
         PlanStore(etcd, options.fleet_prefix),
         Dispatcher(),
         (options.fleet_advertise_host, options.master_bind_port),
-        lambda deployed: configure_users(environment, deployed),
+        configure,
     )
     environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
     environment.runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)

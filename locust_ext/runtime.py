@@ -219,11 +219,19 @@ class CompiledChain(Generic[StepT]):
     think_min_s: float
     think_max_s: float
     steps: list[StepT]
+    # Seconds an iteration takes at least (1 / iterationsPerS); when set, it replaces the think time.
+    iteration_s: float = 0.0
 
     def think_time(self) -> float:
         if self.think_max_s <= 0:
             return 0.0
         return random.uniform(self.think_min_s, self.think_max_s)
+
+    def pause_after(self, elapsed_s: float) -> float:
+        """The pause after an iteration that took `elapsed_s`."""
+        if self.iteration_s:
+            return max(0.0, self.iteration_s - elapsed_s)
+        return self.think_time()
 
 
 class WeightedChains(Generic[StepT]):
@@ -255,6 +263,7 @@ class CompiledPlan:
                 task.think_time.min_s,
                 task.think_time.max_s,
                 [CompiledStep(step) for step in task.steps],
+                1.0 / task.iterations_per_s if task.iterations_per_s else 0.0,
             )
             for task in plan.tasks
         ]

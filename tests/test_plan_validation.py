@@ -218,6 +218,20 @@ def test_every_error_is_reported_at_once() -> None:
         ({"dataSets": [{"name": "d", "file": "u.csv"}]}, "dataSets[0].file", "give the rows inline in csv"),
         ({"dataSets": [{"name": "d", "csv": "a,b\n1\n"}]}, "dataSets[0].csv", "row 2 has 1 values, the header has 2"),
         ({"dataSets": [{"name": "d", "csv": "a\n"}]}, "dataSets[0].csv", "expected at least one data row"),
+        ({"load": {"targetRps": 0}}, "load.targetRps", "expected requests per second > 0, got 0"),
+        ({"load": {"targetRps": "fast"}}, "load.targetRps", "expected a number, got a string"),
+        ({"load": {"shape": "step"}}, "load.shape", "unknown key 'shape'; expected one of: targetRps, step, stages"),
+        ({"load": {"stages": [{"users": 3}]}}, "load.stages[0].durationS", "required"),
+        (
+            {"load": {"step": {"usersPerStep": 5, "stepDurationS": 10, "maxUsers": 2}}},
+            "load.step.maxUsers",
+            "expected at least usersPerStep (5), got 2",
+        ),
+        (
+            {"load": {"step": {"usersPerStep": 1, "stepDurationS": 1, "maxUsers": 2}, "stages": [{"durationS": 1}]}},
+            "load",
+            "expected at most one shape: step or stages, got both",
+        ),
     ],
 )
 def test_plan_level_rules(changes: dict, path: str, message: str) -> None:

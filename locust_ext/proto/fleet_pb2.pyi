@@ -20,7 +20,7 @@ REQUIRES_FIELD_NUMBER: _ClassVar[int]
 requires: _descriptor.FieldDescriptor
 
 class Plan(_message.Message):
-    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users")
+    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load")
     class VariablesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +38,7 @@ class Plan(_message.Message):
     TASKS_FIELD_NUMBER: _ClassVar[int]
     JOURNEYS_FIELD_NUMBER: _ClassVar[int]
     USERS_FIELD_NUMBER: _ClassVar[int]
+    LOAD_FIELD_NUMBER: _ClassVar[int]
     name: str
     host: str
     session: bool
@@ -48,7 +49,36 @@ class Plan(_message.Message):
     tasks: _containers.RepeatedCompositeFieldContainer[Task]
     journeys: _containers.RepeatedCompositeFieldContainer[Journey]
     users: Users
-    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ...) -> None: ...
+    load: Load
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ...) -> None: ...
+
+class Load(_message.Message):
+    __slots__ = ("target_rps", "step", "stages")
+    TARGET_RPS_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    STAGES_FIELD_NUMBER: _ClassVar[int]
+    target_rps: float
+    step: StepLoad
+    stages: _containers.RepeatedCompositeFieldContainer[Stage]
+    def __init__(self, target_rps: _Optional[float] = ..., step: _Optional[_Union[StepLoad, _Mapping]] = ..., stages: _Optional[_Iterable[_Union[Stage, _Mapping]]] = ...) -> None: ...
+
+class StepLoad(_message.Message):
+    __slots__ = ("users_per_step", "step_duration_s", "max_users")
+    USERS_PER_STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_USERS_FIELD_NUMBER: _ClassVar[int]
+    users_per_step: int
+    step_duration_s: float
+    max_users: int
+    def __init__(self, users_per_step: _Optional[int] = ..., step_duration_s: _Optional[float] = ..., max_users: _Optional[int] = ...) -> None: ...
+
+class Stage(_message.Message):
+    __slots__ = ("duration_s", "users")
+    DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    duration_s: float
+    users: int
+    def __init__(self, duration_s: _Optional[float] = ..., users: _Optional[int] = ...) -> None: ...
 
 class DataSet(_message.Message):
     __slots__ = ("name", "csv", "file", "mode")
@@ -79,16 +109,18 @@ class ThinkTime(_message.Message):
     def __init__(self, min_s: _Optional[float] = ..., max_s: _Optional[float] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ("name", "weight", "think_time", "steps")
+    __slots__ = ("name", "weight", "think_time", "steps", "iterations_per_s")
     NAME_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
     THINK_TIME_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
+    ITERATIONS_PER_S_FIELD_NUMBER: _ClassVar[int]
     name: str
     weight: int
     think_time: ThinkTime
     steps: _containers.RepeatedCompositeFieldContainer[HttpStep]
-    def __init__(self, name: _Optional[str] = ..., weight: _Optional[int] = ..., think_time: _Optional[_Union[ThinkTime, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ...) -> None: ...
+    iterations_per_s: float
+    def __init__(self, name: _Optional[str] = ..., weight: _Optional[int] = ..., think_time: _Optional[_Union[ThinkTime, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., iterations_per_s: _Optional[float] = ...) -> None: ...
 
 class HttpStep(_message.Message):
     __slots__ = ("name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s", "follow_redirects", "save", "asserts")

@@ -1,0 +1,137 @@
+"""The plan's `load` section: a target request rate held across processes, and bad load sections refused."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.fleet_fixtures import FleetMaster, StartAgent, wait_until
+from tests.helpers import FleetRun, run_fleet
+
+pytest_plugins = ("tests.fleet_fixtures",)
+
+TARGET_RPS = 300
+# Seconds at the start of a run left out of the steady rate (spawning, first connections).
+RAMP_S = 4
+
+
+def plan_with_target(host: str, target: float) -> dict[str, Any]:
+    return {
+        "name": "paced",
+        "host": host,
+        "load": {"targetRps": target},
+        "tasks": [
+            {"name": "health", "steps": [{"url": "/health", "assert": [{"on": "STATUS", "op": "EQ", "value": "200"}]}]}
+        ],
+    }
+
+
+def steady_rate(work: Path) -> float:
+    """Requests per second from RAMP_S after the first request to the end, from Locust's stats history."""
+    with (work / "out_stats_history.csv").open(newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["Name"] == "Aggregated"]
+    points = [(int(row["Timestamp"]), int(row["Total Request Count"])) for row in rows]
+    started = next(timestamp for timestamp, count in points if count > 0)
+    steady = [(timestamp, count) for timestamp, count in points if timestamp >= started + RAMP_S]
+    (first_at, first_count), (last_at, last_count) = steady[0], steady[-1]
+    return (last_count - first_count) / (last_at - first_at)
+
+
+def test_a_target_rate_is_held_standalone(tmp_path: Path, demo_app: str) -> None:
+    run = run_fleet(tmp_path, plan_with_target(demo_app, TARGET_RPS), users=20, seconds=14)
+    assert run.returncode == 0, run.explain()
+    rate = steady_rate(tmp_path)
+    assert abs(rate - TARGET_RPS) <= 0.05 * TARGET_RPS, rate
+    assert f"target {TARGET_RPS} req/s held" in run.stderr, run.explain()
+
+
+def test_a_target_above_capacity_is_reported_as_not_reached(tmp_path: Path, demo_app: str) -> None:
+    plan = plan_with_target(demo_app, 50)
+    plan["tasks"][0]["iterationsPerS"] = 5  # 2 users at 5 iterations per second can make 10 req/s at most
+    run: FleetRun = run_fleet(tmp_path, plan, users=2, seconds=10)
+    assert run.returncode == 0, run.explain()
+    rate = steady_rate(tmp_path)
+    assert 8 <= rate <= 11, rate
+    assert "target 50 req/s not reached" in run.stderr, run.explain()
+
+
+def rate_over(master: FleetMaster, seconds: float) -> float:
+    """Requests per second the master counted over the next `seconds`."""
+    first, started = master.request_count(), time.monotonic()
+    time.sleep(seconds)
+    return (master.request_count() - first) / (time.monotonic() - started)
+
+
+def test_the_target_is_split_across_agents_and_held_when_one_is_released(
+    fleet_master: FleetMaster, start_agent: StartAgent, demo_app: str
+) -> None:
+    for agent_id in ("rate-a", "rate-b"):
+        start_agent(agent_id=agent_id, extra=("--no-browser",)).wait_registered()
+    wait_until(lambda: len(fleet_master.agents()) == 2, 5, "both agents listed")
+    assert fleet_master.api("PUT", "/plans/paced", plan_with_target(demo_app, TARGET_RPS))[0] == 200
+    status, body = fleet_master.api("POST", "/deploy", {"plan": "paced", "agents": "all", "processes": 1})
+    assert status == 200 and all(result["ok"] for result in body["results"].values()), body
+    try:
+        wait_until(lambda: len(fleet_master.connected_workers()) == 2, 30, "2 workers", fleet_master.log)
+        fleet_master.swarm(20, demo_app)
+        time.sleep(RAMP_S)
+        both = rate_over(fleet_master, 6)
+        assert abs(both - TARGET_RPS) <= 0.05 * TARGET_RPS, both
+        assert fleet_master.api("POST", "/release", {"agents": ["rate-b"]})[0] == 200
+        wait_until(lambda: len(fleet_master.connected_workers()) == 1, 20, "1 worker left", fleet_master.log)
+        time.sleep(2)
+        one = rate_over(fleet_master, 6)
+        assert abs(one - TARGET_RPS) <= 0.05 * TARGET_RPS, (both, one)
+        assert "for each of 2 workers" in fleet_master.log() and "for each of 1 workers" in fleet_master.log()
+    finally:
+        fleet_master.api("POST", "/release", {"agents": "all"})
+
+
+def user_counts(work: Path) -> list[tuple[int, int]]:
+    """(seconds since the first history row, users) for each row of Locust's stats history."""
+    with (work / "out_stats_history.csv").open(newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["Name"] == "Aggregated"]
+    start = int(rows[0]["Timestamp"])
+    return [(int(row["Timestamp"]) - start, int(row["User Count"])) for row in rows]
+
+
+def slow_plan(host: str, load: dict[str, Any]) -> dict[str, Any]:
+    plan = plan_with_target(host, 1) | {"load": load}
+    plan["tasks"][0]["thinkTime"] = {"minS": 0.5, "maxS": 0.5}
+    return plan
+
+
+def plateaus(counts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(users, seconds held) for each run of equal non-zero user counts."""
+    runs: list[tuple[int, int]] = []
+    for _, users in counts:
+        if users and runs and runs[-1][0] == users:
+            runs[-1] = (users, runs[-1][1] + 1)
+        elif users:
+            runs.append((users, 1))
+    return runs
+
+
+def test_step_load_adds_users_a_step_at_a_time(tmp_path: Path, demo_app: str) -> None:
+    step = {"usersPerStep": 2, "stepDurationS": 3, "maxUsers": 6}
+    run = run_fleet(tmp_path, slow_plan(demo_app, {"step": step}), users=1, seconds=12)
+    assert run.returncode == 0, run.explain()
+    held = plateaus(user_counts(tmp_path))
+    assert [users for users, _ in held] == [2, 4, 6], held
+    assert all(2 <= seconds <= 4 for _, seconds in held[:2]) and held[2][1] >= 4, held
+
+
+def test_stages_ramp_to_each_stage_and_end_the_run(tmp_path: Path, demo_app: str) -> None:
+    stages = [{"durationS": 4, "users": 8}, {"durationS": 3, "users": 8}, {"durationS": 3, "users": 2}]
+    run = run_fleet(tmp_path, slow_plan(demo_app, {"stages": stages}), users=1, seconds=30)
+    assert run.returncode == 0, run.explain()
+    counts = user_counts(tmp_path)
+    users = [count for _, count in counts]
+    peak = users.index(8)
+    assert users[:peak] == sorted(users[:peak]) and len(set(users[:peak])) >= 3, counts  # a ramp, not a jump
+    assert users[peak : peak + 3] == [8, 8, 8], counts
+    down = users[peak + 3 :]
+    assert down and down == sorted(down, reverse=True) and down[-1] <= 6, counts  # ramping down to 2
+    assert counts[-1][0] <= 13, "the run ends after the last stage, before -t"
