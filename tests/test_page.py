@@ -479,3 +479,26 @@ def test_browser_failure_screenshots_reach_the_page(
         browser.run(scenario)
     finally:
         master.api("POST", "/release", {"agents": "all"})
+
+
+def test_load_section_is_edited_in_the_page_and_checked_by_the_api(browser: PageBrowser, master: FleetMaster) -> None:
+    name = "page-load"
+    assert master.api("PUT", f"/plans/{name}", demo_plan("http://127.0.0.1:9") | {"name": name})[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await at(page, "load.targetRps").fill("300")
+        await page.get_by_role("button", name="Step load").click()
+        await at(page, "load.step.maxUsers").fill("5")
+        await at(page, "tasks[0].iterationsPerS").fill("2")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(helper_text(page, "load.step.maxUsers")).to_have_text("expected at least usersPerStep (10), got 5")
+        await at(page, "load.step.maxUsers").fill("50")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.get_by_label("Plan problems")).to_have_count(0)
+        await expect(page.locator("[data-revision]")).to_have_text(re.compile(r"^revision \d+$"))
+
+    browser.run(scenario)
+    saved = stored(master, name)
+    assert saved["load"] == {"targetRps": 300, "step": {"usersPerStep": 10, "stepDurationS": 60, "maxUsers": 50}}
+    assert saved["tasks"][0]["iterationsPerS"] == 2

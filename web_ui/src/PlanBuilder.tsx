@@ -1,7 +1,7 @@
 // The whole plan as sections: settings, data sets, setup, tasks (HTTP chains) and journeys (browser steps).
 import AddIcon from '@mui/icons-material/Add';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
-import { Alert, Box, Button, FormControlLabel, Paper, Switch, Typography } from '@mui/material';
+import { Alert, Box, Button, FormControlLabel, Paper, Switch, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
 import type { ReactNode } from 'react';
 
 import { BrowserStepList } from './BrowserStepEditor';
@@ -43,6 +43,7 @@ export function PlanBuilder({ plan, onChange }: { plan: Plan; onChange: (plan: P
       <Section title="Setup" subtitle="HTTP steps each virtual user runs once, before its tasks (a login)">
         <HttpStepList path="setup" steps={plan.setup ?? []} onChange={(value) => set('setup', value)} noun="Setup step" />
       </Section>
+      <LoadSection load={plan.load ?? {}} onChange={(value) => set('load', Object.keys(value).length ? value : undefined)} />
       <Tasks tasks={plan.tasks ?? []} onChange={(value) => set('tasks', value)} />
       <Journeys journeys={plan.journeys ?? []} onChange={(value) => set('journeys', value)} />
     </Box>
@@ -142,7 +143,66 @@ function DataSets({ sets, onChange }: { sets: any[]; onChange: (sets: any[]) => 
   );
 }
 
-function WeightAndThinkTime({ path, item, onChange }: { path: string; item: any; onChange: (item: any) => void }) {
+type Shape = 'users' | 'step' | 'stages';
+
+function shapeOf(load: any): Shape {
+  if (load.step) return 'step';
+  if (load.stages) return 'stages';
+  return 'users';
+}
+
+// How much load: a target rate for the whole fleet, and Locust's users, a step load or stages over time.
+function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => void }) {
+  const shape = shapeOf(load);
+  const loadError = useFieldError('load');
+  const step = load.step ?? {};
+  const stages: any[] = load.stages ?? [];
+  const switchTo = (next: Shape | null) => {
+    if (!next || next === shape) return;
+    const { step: _step, stages: _stages, ...rest } = load;
+    if (next === 'step') onChange({ ...rest, step: { usersPerStep: 10, stepDurationS: 60, maxUsers: 100 } });
+    else if (next === 'stages') onChange({ ...rest, stages: [{ durationS: 60, users: 10 }] });
+    else onChange(rest);
+  };
+  const setStep = (key: string, value: unknown) => onChange({ ...load, step: withField(step, key, value) });
+  return (
+    <Section title="Load" subtitle="A request rate held across every worker of every agent, and users over time">
+      <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
+        <NumberInput path="load.targetRps" label="Target requests/s" placeholder="no target" value={load.targetRps} onChange={(value) => onChange(withField(load, 'targetRps', value))} sx={{ width: 180 }} />
+        <ToggleButtonGroup size="small" exclusive value={shape} onChange={(_, value) => switchTo(value)} aria-label="Load shape" sx={{ mt: 0.5 }}>
+          <ToggleButton value="users">Locust's users</ToggleButton>
+          <ToggleButton value="step">Step load</ToggleButton>
+          <ToggleButton value="stages">Stages</ToggleButton>
+        </ToggleButtonGroup>
+        {shape === 'step' && (
+          <>
+            <NumberInput path="load.step.usersPerStep" label="Users per step" value={step.usersPerStep} onChange={(value) => setStep('usersPerStep', value)} sx={{ width: 130 }} />
+            <NumberInput path="load.step.stepDurationS" label="Step (s)" value={step.stepDurationS} onChange={(value) => setStep('stepDurationS', value)} sx={{ width: 110 }} />
+            <NumberInput path="load.step.maxUsers" label="Max users" value={step.maxUsers} onChange={(value) => setStep('maxUsers', value)} sx={{ width: 110 }} />
+          </>
+        )}
+      </Box>
+      {loadError && <Alert severity="error" sx={{ mt: 1 }}>{loadError}</Alert>}
+      {shape === 'stages' && (
+        <Box sx={{ mt: 1.5 }}>
+          {stages.map((stage, index) => (
+            <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={`load.stages[${index}]`}>
+              <Typography sx={{ mt: 1, minWidth: 20, color: 'text.secondary' }}>{index + 1}</Typography>
+              <NumberInput path={`load.stages[${index}].durationS`} label="Over (s)" value={stage.durationS} onChange={(value) => onChange({ ...load, stages: replaceAt(stages, index, withField(stage, 'durationS', value)) })} sx={{ width: 120 }} />
+              <NumberInput path={`load.stages[${index}].users`} label="To users" value={stage.users} onChange={(value) => onChange({ ...load, stages: replaceAt(stages, index, withField(stage, 'users', value)) })} sx={{ width: 120 }} />
+              <ItemControls {...listActions(stages, index, 'Stage', (next) => onChange({ ...load, stages: next }))} />
+            </Box>
+          ))}
+          <Button startIcon={<AddIcon />} onClick={() => onChange({ ...load, stages: [...stages, { durationS: 60, users: 10 }] })}>
+            Add stage
+          </Button>
+        </Box>
+      )}
+    </Section>
+  );
+}
+
+function WeightAndThinkTime({ path, item, onChange, paced = false }: { path: string; item: any; onChange: (item: any) => void; paced?: boolean }) {
   const think = item.thinkTime ?? {};
   const setThink = (key: string, value: unknown) => {
     const next = withField(think, key, value);
@@ -153,6 +213,9 @@ function WeightAndThinkTime({ path, item, onChange }: { path: string; item: any;
       <NumberInput path={join(path, 'weight')} label="Weight" placeholder="1" value={item.weight} onChange={(value) => onChange(withField(item, 'weight', value))} sx={{ width: 90 }} />
       <NumberInput path={join(path, 'thinkTime.minS')} label="Think min (s)" placeholder="0" value={think.minS} onChange={(value) => setThink('minS', value)} sx={{ width: 120 }} />
       <NumberInput path={join(path, 'thinkTime.maxS')} label="Think max (s)" placeholder="0" value={think.maxS} onChange={(value) => setThink('maxS', value)} sx={{ width: 120 }} />
+      {paced && (
+        <NumberInput path={join(path, 'iterationsPerS')} label="Iterations/s" placeholder="think time" value={item.iterationsPerS} onChange={(value) => onChange(withField(item, 'iterationsPerS', value))} sx={{ width: 120 }} />
+      )}
     </>
   );
 }
@@ -177,7 +240,7 @@ function Tasks({ tasks, onChange }: { tasks: any[]; onChange: (tasks: any[]) => 
           <Box key={index} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'primary.main' }} data-path={at} aria-label={`Task ${index + 1}`} role="group">
             <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 1 }}>
               <TextInput path={join(at, 'name')} label="Task name" value={task.name} onChange={(value) => update({ ...task, name: value })} sx={{ flex: 1 }} />
-              <WeightAndThinkTime path={at} item={task} onChange={update} />
+              <WeightAndThinkTime path={at} item={task} onChange={update} paced />
               <ItemControls {...listActions(tasks, index, 'Task', onChange)} />
             </Box>
             <HttpStepList path={join(at, 'steps')} steps={task.steps ?? []} onChange={(steps) => update({ ...task, steps })} />
