@@ -16,6 +16,7 @@ from locust.runners import MasterRunner
 from locust_ext.browser import ScreenshotStore
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
+from locust_ext.pacing import TargetRate
 from locust_ext.plan import Plan
 from locust_ext.plan_store import PlanNotFound, PlanStore
 from locust_ext.proto import fleet_pb2
@@ -43,6 +44,7 @@ class Fleet:
         dispatcher: Dispatcher,
         master_address: tuple[str, int],
         on_deploy: Callable[[Plan], None],
+        target_rate: TargetRate,
     ) -> None:
         self.runner = runner
         self.directory = directory
@@ -50,6 +52,7 @@ class Fleet:
         self.dispatcher = dispatcher
         self.master_host, self.master_port = master_address
         self.on_deploy = on_deploy
+        self.target_rate = target_rate
         self.run: dict[str, str] | None = None
         self.worker_owners: dict[str, dict[str, Any]] = {}
         self.screenshots = ScreenshotStore(MASTER_SCREENSHOTS)

@@ -158,6 +158,24 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/rate": {
+        "get": {
+            "summary": "The plan's target request rate, the rate now and over the run, and whether the target holds",
+            "responses": {
+                "200": _json(
+                    _obj(
+                        {
+                            "targetRps": {"type": ["number", "null"]},
+                            "currentRps": {"type": "number"},
+                            "achievedRps": {"type": "number"},
+                            "reached": {"type": ["boolean", "null"]},
+                        }
+                    ),
+                    "null target: the plan sets none",
+                )
+            },
+        }
+    },
     "/screenshots": {
         "get": {
             "summary": "Browser screenshots from the workers: the first failure of each journey step, SCREENSHOT steps",

@@ -8,6 +8,7 @@ go, and again every few seconds so a restarted worker gets its share too.
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 from typing import Any
@@ -21,6 +22,7 @@ SPLIT_CHECK_S = 0.5
 SPLIT_RESEND_S = 3.0
 # Below this share of the target, the run says the target was not reached.
 REACHED_SHARE = 0.95
+RATE_WINDOW_S = 5
 
 
 class Pacer:
@@ -91,10 +93,25 @@ class TargetRate:
         self.target = 0.0
         runner = environment.runner
         self.splitter = RateSplitter(runner) if isinstance(runner, MasterRunner) else None
+        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=RATE_WINDOW_S + 1)
         if isinstance(runner, WorkerRunner):
             runner.register_message(RATE_MESSAGE, on_rate_message)
         else:
             environment.events.test_stop.add_listener(self.report)
+            gevent.spawn(self._sample)
+
+    def _sample(self) -> None:
+        # Locust's own current_rps averages 10 s ending 2 s ago: too slow to say whether a target holds now.
+        while True:
+            self._samples.append((time.monotonic(), self.environment.stats.total.num_requests))
+            gevent.sleep(1.0)
+
+    def current(self) -> float:
+        """Requests per second over the last RATE_WINDOW_S seconds."""
+        if len(self._samples) < 2:
+            return 0.0
+        (first_at, first_count), (last_at, last_count) = self._samples[0], self._samples[-1]
+        return max(0, last_count - first_count) / (last_at - first_at)
 
     def set_target(self, rps: float) -> None:
         """A worker paces at the whole target until the master sends its share."""
@@ -108,6 +125,16 @@ class TargetRate:
         total = self.environment.stats.total
         elapsed = (total.last_request_timestamp or total.start_time) - total.start_time
         return total.num_requests / elapsed if elapsed > 0 else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The target, the rate right now and over the run, and whether the current rate holds the target."""
+        current = self.current()
+        return {
+            "targetRps": self.target or None,
+            "currentRps": round(current, 1),
+            "achievedRps": round(self.achieved(), 1),
+            "reached": current >= REACHED_SHARE * self.target if self.target else None,
+        }
 
     def report(self, **_kwargs: Any) -> None:
         if not self.target:

@@ -95,13 +95,14 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
     if isinstance(runner, WorkerRunner):
         forward_screenshots(runner)
     plan = load_plan_option(options)
-    configure = functools.partial(configure_users, environment, TargetRate(environment))
+    target_rate = TargetRate(environment)
+    configure = functools.partial(configure_users, environment, target_rate)
     if plan is not None:
         configure(plan)
     environment.events.test_start.add_listener(lambda **_kwargs: browser.screenshots.clear())
     environment.events.quitting.add_listener(lambda **_kwargs: browser.shutdown())
     if isinstance(runner, MasterRunner) and options.fleet_etcd != "none":
-        start_fleet(environment, plan, configure)
+        start_fleet(environment, plan, configure, target_rate)
 
 
 def forward_screenshots(runner: WorkerRunner) -> None:
@@ -205,7 +206,9 @@ def quit_with_agent(runner: WorkerRunner, agent_pid: int) -> None:
     runner.quit()
 
 
-def start_fleet(environment: Environment, plan: Plan | None, configure: Callable[[Plan], None]) -> None:
+def start_fleet(
+    environment: Environment, plan: Plan | None, configure: Callable[[Plan], None], target_rate: TargetRate
+) -> None:
     import grpc.experimental.gevent as grpc_gevent
 
     options = environment.parsed_options
@@ -223,6 +226,7 @@ def start_fleet(environment: Environment, plan: Plan | None, configure: Callable
         Dispatcher(),
         (options.fleet_advertise_host, options.master_bind_port),
         configure,
+        target_rate,
     )
     environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
     environment.runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)

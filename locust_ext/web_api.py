@@ -133,6 +133,11 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         plan = fleet.load_plan(body.get("plan"))
         return jsonify(fleet.deploy(plan, agents, body.get("processes", 0)))
 
+    @api.get("/rate")
+    @auth
+    def rate() -> Any:
+        return jsonify(fleet.target_rate.summary())
+
     @api.get("/screenshots")
     @auth
     def list_screenshots() -> Any:

@@ -79,6 +79,8 @@ def test_the_target_is_split_across_agents_and_held_when_one_is_released(
         time.sleep(RAMP_S)
         both = rate_over(fleet_master, 6)
         assert abs(both - TARGET_RPS) <= 0.05 * TARGET_RPS, both
+        rate = fleet_master.api("GET", "/rate")[1]
+        assert rate["targetRps"] == TARGET_RPS and rate["reached"] is True, rate
         assert fleet_master.api("POST", "/release", {"agents": ["rate-b"]})[0] == 200
         wait_until(lambda: len(fleet_master.connected_workers()) == 1, 20, "1 worker left", fleet_master.log)
         time.sleep(2)

@@ -5,7 +5,7 @@ import StopIcon from '@mui/icons-material/Stop';
 import { Alert, Box, Button, Chip, Paper, TextField, Typography } from '@mui/material';
 import { useState } from 'react';
 
-import { locust } from './api';
+import { api, locust } from './api';
 import { usePolling } from './polling';
 
 const RUNNING = ['spawning', 'running'];
@@ -25,6 +25,7 @@ function Figure({ label, value }: { label: string; value: string | number }) {
 
 export function RunPanel({ host }: { host: string }) {
   const { data: stats, refresh } = usePolling(locust.stats, 2000);
+  const { data: rate } = usePolling(api.rate, 2000);
   const [users, setUsers] = useState('10');
   const [spawnRate, setSpawnRate] = useState('10');
   const [runTime, setRunTime] = useState('');
@@ -59,6 +60,19 @@ export function RunPanel({ host }: { host: string }) {
         <Figure label="Requests/s" value={(stats?.total_rps ?? 0).toFixed(1)} />
         <Figure label="Failures" value={`${Math.round((stats?.fail_ratio ?? 0) * 100)} %`} />
         <Figure label="Requests" value={total?.num_requests ?? 0} />
+        {rate?.targetRps && (
+          <Box>
+            <Figure label="Target req/s" value={rate.targetRps} />
+            {running && (
+              <Chip
+                size="small"
+                color={rate.reached ? 'success' : 'warning'}
+                label={rate.reached ? 'held' : `not reached: ${rate.currentRps} req/s`}
+                data-target-reached={String(rate.reached)}
+              />
+            )}
+          </Box>
+        )}
       </Box>
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start' }}>
         <TextField label="Users" value={users} onChange={(event) => setUsers(event.target.value)} sx={{ width: 110 }} inputProps={{ inputMode: 'numeric' }} />

@@ -94,6 +94,7 @@ export const api = {
   deploy: async (plan: string, agents: string[], processes: number) =>
     (await call('POST', `${API}/deploy`, { plan, agents, processes })).body,
   release: async (agents: string[] | 'all') => (await call('POST', `${API}/release`, { agents })).body,
+  rate: async () => (await call('GET', `${API}/rate`)).body,
   screenshots: async (): Promise<any[]> => (await call('GET', `${API}/screenshots`)).body.screenshots,
   screenshotUrl: (id: number) => `${API}/screenshots/${id}.png`,
 };
