@@ -120,13 +120,7 @@ class CompiledJourneys:
     def __init__(self, plan: fleet_pb2.Plan, http: CompiledPlan) -> None:
         self.http = http
         self.journeys = [
-            CompiledChain(
-                journey.name,
-                journey.weight if journey.HasField("weight") else 1,
-                journey.think_time.min_s,
-                journey.think_time.max_s,
-                [CompiledBrowserStep(step) for step in journey.steps],
-            )
+            CompiledChain.of(journey, [CompiledBrowserStep(step) for step in journey.steps])
             for journey in plan.journeys
         ]
         self._weighted = WeightedChains(self.journeys)

@@ -112,8 +112,7 @@ class Fleet:
         request = fleet_pb2.InitBoomerRequest(
             plan=plan, master_host=self.master_host, master_port=self.master_port, processes=processes, run_id=run_id
         )
-        unable = {agent["id"]: _browser_missing(agent) for agent in agents if plan.journeys}
-        unable = {agent_id: reason for agent_id, reason in unable.items() if reason}
+        unable = {agent["id"]: reason for agent in agents if plan.journeys and (reason := _browser_missing(agent))}
         results = self.dispatcher.init_boomer([agent for agent in agents if agent["id"] not in unable], request)
         results |= {agent_id: {"ok": False, "message": reason} for agent_id, reason in unable.items()}
         if any(result["ok"] for result in results.values()):

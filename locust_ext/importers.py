@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from locust_ext.plan import PlanError, enum_choices, parse_plan, plan_to_json
+from locust_ext.plan import PlanError, enum_choices, json_kind, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2
 from locust_ext.templating import compile_template
 
@@ -143,18 +143,8 @@ def _json_object(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise ImportFailed("", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     if not isinstance(data, dict):
-        raise ImportFailed("", f"expected a JSON object, got {_describe(data)}")
+        raise ImportFailed("", f"expected a JSON object, got {json_kind(data)}")
     return data
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    return _KINDS.get(type(value), type(value).__name__)
 
 
 def _field(container: dict[str, Any], key: str, path: str, kind: type, default: Any) -> Any:
@@ -162,7 +152,7 @@ def _field(container: dict[str, Any], key: str, path: str, kind: type, default: 
     if value is None:
         return default
     if not isinstance(value, kind):
-        raise ImportFailed(_at(path, key), f"expected {_KINDS[kind]}, got {_describe(value)}")
+        raise ImportFailed(_at(path, key), f"expected {_KINDS[kind]}, got {json_kind(value)}")
     return value
 
 
@@ -174,7 +164,7 @@ def _objects(container: dict[str, Any], key: str, path: str) -> Iterator[tuple[s
 def _items(items: list[Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ImportFailed(_at(path, index), f"expected an object, got {_describe(item)}")
+            raise ImportFailed(_at(path, index), f"expected an object, got {json_kind(item)}")
         yield _at(path, index), item
 
 
@@ -285,7 +275,7 @@ class _Placeholders:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise ImportFailed(path, f"expected an object, got {_describe(value)}")
+            raise ImportFailed(path, f"expected an object, got {json_kind(value)}")
         return {key: self.text(item) for key, item in value.items()}
 
     def _replace(self, match: re.Match[str]) -> str:
@@ -409,7 +399,7 @@ class _Postman:
         request = item.get("request")
         request = {"url": request} if isinstance(request, str) else request
         if not isinstance(request, dict):
-            raise ImportFailed(_at(path, "request"), f"expected a request object or URL, got {_describe(request)}")
+            raise ImportFailed(_at(path, "request"), f"expected a request object or URL, got {json_kind(request)}")
         request_path = _at(path, "request")
         url, params = self._url(request.get("url"), _at(request_path, "url"))
         headers = self._headers(request.get("header"), _at(request_path, "header"))
@@ -430,7 +420,7 @@ class _Postman:
         parts = url if isinstance(url, dict) else {"raw": url}
         raw = parts.get("raw") or _url_from_parts(parts)
         if not isinstance(raw, str) or not raw.strip():
-            raise ImportFailed(path, f"expected a URL, got {_describe(raw) if raw else 'nothing'}")
+            raise ImportFailed(path, f"expected a URL, got {json_kind(raw) if raw else 'nothing'}")
         base, _, query = raw.strip().partition("?")
         pairs = parse_qsl(query.partition("#")[0], keep_blank_values=True)
         if "query" in parts:
@@ -448,7 +438,7 @@ class _Postman:
             lines = [line.partition(":") for line in header.splitlines() if ":" in line]
             return {name.strip(): self.placeholders.text(value.strip()) for name, _, value in lines}
         if not isinstance(header, list | None):
-            raise ImportFailed(path, f"expected a list of headers, got {_describe(header)}")
+            raise ImportFailed(path, f"expected a list of headers, got {json_kind(header)}")
         return {
             _string(entry.get("key")): self.placeholders.text(entry.get("value"))
             for _, entry in _items(header or [], path)

@@ -9,6 +9,7 @@ go, and again every few seconds so a restarted worker gets its share too.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import time
 from typing import Any
@@ -22,7 +23,9 @@ SPLIT_CHECK_S = 0.5
 SPLIT_RESEND_S = 3.0
 # Below this share of the target, the run says the target was not reached.
 REACHED_SHARE = 0.95
-RATE_WINDOW_S = 5
+# The current rate is measured over this window, from counts sampled every RATE_SAMPLE_S.
+RATE_WINDOW_S = 10
+RATE_SAMPLE_S = 0.25
 
 
 class Pacer:
@@ -93,29 +96,37 @@ class TargetRate:
         self.target = 0.0
         runner = environment.runner
         self.splitter = RateSplitter(runner) if isinstance(runner, MasterRunner) else None
-        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=RATE_WINDOW_S + 1)
+        window = int(RATE_WINDOW_S / RATE_SAMPLE_S) + 1
+        self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=window)
         if isinstance(runner, WorkerRunner):
             runner.register_message(RATE_MESSAGE, on_rate_message)
         else:
             environment.events.test_stop.add_listener(self.report)
-            gevent.spawn(self._sample)
+        self._sampler: gevent.Greenlet | None = None
 
     def _sample(self) -> None:
         # Locust's own current_rps averages 10 s ending 2 s ago: too slow to say whether a target holds now.
         while True:
             self._samples.append((time.monotonic(), self.environment.stats.total.num_requests))
-            gevent.sleep(1.0)
+            gevent.sleep(RATE_SAMPLE_S)
 
     def current(self) -> float:
-        """Requests per second over the last RATE_WINDOW_S seconds."""
-        if len(self._samples) < 2:
+        """Requests per second over the last RATE_WINDOW_S seconds.
+
+        A master's counts grow in steps, when worker reports arrive (every 3 s): the rate is taken between the
+        first and the last step seen in the window, so whole report intervals are measured.
+        """
+        steps = [later for earlier, later in itertools.pairwise(self._samples) if later[1] != earlier[1]]
+        if len(steps) < 2:
             return 0.0
-        (first_at, first_count), (last_at, last_count) = self._samples[0], self._samples[-1]
-        return max(0, last_count - first_count) / (last_at - first_at)
+        (first_at, first_count), (last_at, last_count) = steps[0], steps[-1]
+        return (last_count - first_count) / (last_at - first_at)
 
     def set_target(self, rps: float) -> None:
         """A worker paces at the whole target until the master sends its share."""
         self.target = rps
+        if rps and self._sampler is None and not isinstance(self.environment.runner, WorkerRunner):
+            self._sampler = gevent.spawn(self._sample)
         if self.splitter is not None:
             self.splitter.target = rps
         else:

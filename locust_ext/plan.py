@@ -147,7 +147,8 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in words for error messages ("a string", "an object", ...)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -185,7 +186,7 @@ class _Collector:
 
     def message(self, value: Any, descriptor: Descriptor, path: str) -> None:
         if not isinstance(value, dict):
-            self.add(path, f"expected an object, got {_kind(value)}")
+            self.add(path, f"expected an object, got {json_kind(value)}")
             return
         fields = {field.json_name: field for field in descriptor.fields}
         for key, item in value.items():
@@ -211,14 +212,14 @@ class _Collector:
     def field(self, value: Any, field: FieldDescriptor, path: str) -> None:
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             if not isinstance(value, dict):
-                self.add(path, f"expected an object of strings, got {_kind(value)}")
+                self.add(path, f"expected an object of strings, got {json_kind(value)}")
                 return
             value_field = field.message_type.fields_by_name["value"]
             for key, item in value.items():
                 self.single(item, value_field, _join(path, key), template=field_option(field, fleet_pb2.template))
         elif field.is_repeated:
             if not isinstance(value, list):
-                self.add(path, f"expected a list, got {_kind(value)}")
+                self.add(path, f"expected a list, got {json_kind(value)}")
                 return
             for index, item in enumerate(value):
                 self.single(item, field, _join(path, index))
@@ -240,10 +241,10 @@ class _Collector:
             self.string(value, field, path, template)
         elif field.type == FieldDescriptor.TYPE_BOOL:
             if not isinstance(value, bool):
-                self.add(path, f"expected true or false, got {_kind(value)}")
+                self.add(path, f"expected true or false, got {json_kind(value)}")
         elif field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                self.add(path, f"expected a number, got {_kind(value)}")
+                self.add(path, f"expected a number, got {json_kind(value)}")
             elif value < 0:
                 self.add(path, f"expected a number >= 0, got {value}")
         elif field.type == FieldDescriptor.TYPE_UINT32:
@@ -254,7 +255,7 @@ class _Collector:
 
     def string(self, value: Any, field: FieldDescriptor, path: str, template: bool) -> None:
         if not isinstance(value, str):
-            self.add(path, f"expected a string, got {_kind(value)}")
+            self.add(path, f"expected a string, got {json_kind(value)}")
             return
         pattern = field_option(field, fleet_pb2.pattern)
         if pattern and value and not re.fullmatch(pattern, value):

@@ -227,6 +227,19 @@ class CompiledChain(Generic[StepT]):
             return 0.0
         return random.uniform(self.think_min_s, self.think_max_s)
 
+    @classmethod
+    def of(cls, chain: fleet_pb2.Task | fleet_pb2.Journey, steps: list[StepT]) -> CompiledChain[StepT]:
+        """A task or journey message with its compiled steps (journeys have no iterationsPerS)."""
+        iterations_per_s = getattr(chain, "iterations_per_s", 0.0)
+        return cls(
+            chain.name,
+            chain.weight if chain.HasField("weight") else 1,
+            chain.think_time.min_s,
+            chain.think_time.max_s,
+            steps,
+            1.0 / iterations_per_s if iterations_per_s else 0.0,
+        )
+
     def pause_after(self, elapsed_s: float) -> float:
         """The pause after an iteration that took `elapsed_s`."""
         if self.iteration_s:
@@ -256,17 +269,7 @@ class CompiledPlan:
         self.variables = dict(plan.variables)
         self.feeders = [DataSetFeeder(data_set) for data_set in plan.data_sets]
         self.setup = [CompiledStep(step) for step in plan.setup]
-        self.tasks = [
-            CompiledChain(
-                task.name,
-                task.weight if task.HasField("weight") else 1,
-                task.think_time.min_s,
-                task.think_time.max_s,
-                [CompiledStep(step) for step in task.steps],
-                1.0 / task.iterations_per_s if task.iterations_per_s else 0.0,
-            )
-            for task in plan.tasks
-        ]
+        self.tasks = [CompiledChain.of(task, [CompiledStep(step) for step in task.steps]) for task in plan.tasks]
         self._weighted_tasks = WeightedChains(self.tasks)
 
     def pick_task(self) -> CompiledChain[CompiledStep]:
