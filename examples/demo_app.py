@@ -20,7 +20,7 @@ Endpoints:
   GET  /xml/catalog            XML catalog of the first 5 items
   GET  /redirect               302 -> /redirected -> {"redirected": true}
   GET  /slow?ms=N              sleeps N ms (default 200, max 5000)
-  GET  /busy                   latency grows with the number of in-flight requests
+  GET  /busy?ms=5&knee=20      ms while at most `knee` requests are in flight, then growing with their square
   GET  /flaky?rate=0.2         503 with probability ``rate``, else 200
   GET  /status/<code>          responds with that status code (200..599)
 
@@ -340,11 +340,14 @@ def _register_misc(app: Flask) -> None:
     @app.get("/busy")
     def busy() -> ResponseReturnValue:
         global _in_flight
+        base_ms, knee = _delay_ms("ms", 5), _int_field(request.args.get("knee", "20"))
+        if base_ms is None or knee is None or knee < 0:
+            return _error("ms and knee must be integers >= 0", 400)
         _in_flight += 1
         try:
             n = _in_flight
-            # Flat up to 20 concurrent requests, then quadratic: a clear "knee" for capacity tests.
-            delay = min(float(MAX_SLEEP_MS), 5 + 0.5 * max(0, n - 20) ** 2)
+            # Flat up to `knee` concurrent requests, then quadratic: a clear knee for capacity tests.
+            delay = min(float(MAX_SLEEP_MS), base_ms + 0.5 * max(0, n - knee) ** 2)
             gevent.sleep(delay / 1000)
             return jsonify(inFlight=n, delayMs=delay)
         finally:

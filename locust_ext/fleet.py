@@ -16,6 +16,7 @@ from locust.runners import MasterRunner
 from locust_ext.browser import ScreenshotStore
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
+from locust_ext.etcd_client import EtcdUnavailable
 from locust_ext.pacing import TargetRate
 from locust_ext.plan import Plan
 from locust_ext.plan_store import PlanNotFound, PlanStore
@@ -70,6 +71,13 @@ class Fleet:
         source = f"{agent}/{msg.node_id}" if agent else msg.node_id
         where = (shot["kind"], shot["journey"], shot["stepIndex"], shot["step"])
         self.screenshots.keep(*where, shot["message"], shot["url"], shot["png"], source)
+
+    def keep_calibration(self, result: dict[str, Any], **_kwargs: Any) -> None:
+        """Save a calibration's progress and result beside its plan, for the page and the next session."""
+        try:
+            self.store.put_calibration(result["plan"], result)
+        except EtcdUnavailable as error:
+            logger.warning("calibration of %s not saved to etcd: %s", result["plan"], error)
 
     def agents(self) -> list[dict[str, Any]]:
         """Every discovered agent with the Locust workers it runs, as the master sees them."""

@@ -93,6 +93,13 @@ PATHS: dict[str, Any] = {
             "responses": {"204": {"description": "deleted"}, "404": _error("no such plan")},
         },
     },
+    "/plans/{name}/calibration": {
+        "parameters": [_PLAN_NAME],
+        "get": {
+            "summary": "The plan's latest calibration (load.calibrate): each step's figures and the knee, live",
+            "responses": {"200": _json(_ref("CalibrationResult"), "the calibration"), "404": _error("none yet")},
+        },
+    },
     "/deploy": {
         "post": {
             "summary": "Deploy a saved plan to agents",
@@ -261,6 +268,39 @@ _AGENT = _obj(
     ["id", "address", "state", "plan", "workers", "lastSeen", "locustWorkers"],
 )
 
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_CALIBRATION_STEP = _obj(
+    {
+        "users": _INTEGER,
+        "seconds": {"type": "number"},
+        "requests": _INTEGER,
+        "failures": _INTEGER,
+        "rps": {"type": "number"},
+        "p95Ms": _NUMBER_OR_NULL,
+        "errorRatio": _NUMBER_OR_NULL,
+        "lcpP75Ms": _NUMBER_OR_NULL,
+        "thresholds": {
+            "type": "object",
+            "description": "each threshold's value over the step, by metric, then by step name ('*': every step)",
+            "additionalProperties": {"type": "object", "additionalProperties": _NUMBER_OR_NULL},
+        },
+        "held": {"type": "boolean"},
+        "broken": {"type": "array", "items": _STRING},
+    }
+)
+_CALIBRATION_RESULT = _obj(
+    {
+        "plan": _STRING,
+        "state": {"enum": ["running", "knee", "no-knee", "none-held", "stopped"]},
+        "message": _STRING,
+        "startedAt": _STRING,
+        "finishedAt": {"type": ["string", "null"]},
+        "calibrate": {"$ref": "#/components/schemas/Calibration"},
+        "steps": {"type": "array", "items": _CALIBRATION_STEP},
+        "knee": {"oneOf": [_obj({"users": _INTEGER, "rps": {"type": "number"}}), {"type": "null"}]},
+    }
+)
+
 
 @cache
 def document() -> dict[str, Any]:
@@ -275,6 +315,7 @@ def document() -> dict[str, Any]:
         },
         "Agent": _AGENT,
         "Screenshot": _SCREENSHOT,
+        "CalibrationResult": _CALIBRATION_RESULT,
         "TryResult": _obj(
             {
                 "ok": {"type": "boolean"},

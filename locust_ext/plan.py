@@ -61,6 +61,8 @@ SYNTAXES: dict[str, Callable[[str], Any]] = {
 }
 # Syntaxes a value can only be checked for once templates are rendered, so only constants are checked here.
 _RENDERED_SYNTAXES = {"number", "regex"}
+# A calibration step settles, then is measured; on a master the figures come in worker reports every 3 s.
+MIN_CALIBRATION_STEP_S = 10
 
 
 _FILE_OUTSIDE_PLAN_FILE = (
@@ -409,16 +411,48 @@ def _check_load(data: dict[str, Any], collector: _Collector) -> None:
         return
     if _is_number(load.get("targetRps")) and load["targetRps"] == 0:
         collector.add("load.targetRps", "expected requests per second > 0, got 0 (leave it out for no target)")
-    if load.get("step") and load.get("stages"):
-        collector.add("load", "expected at most one shape: step or stages, got both")
-    step = load.get("step")
-    if isinstance(step, dict):
-        per_step, most = step.get("usersPerStep"), step.get("maxUsers")
-        if isinstance(per_step, int) and isinstance(most, int) and most < per_step:
-            collector.add("load.step.maxUsers", f"expected at least usersPerStep ({per_step}), got {most}")
+    shapes = [name for name in ("step", "stages", "calibrate") if load.get(name)]
+    if len(shapes) > 1:
+        collector.add("load", f"expected at most one shape (step, stages or calibrate), got {' and '.join(shapes)}")
+    if load.get("calibrate") and load.get("targetRps"):
+        collector.add("load.targetRps", "a calibration finds the rate the target holds; leave targetRps out")
+    for name in ("step", "calibrate"):
+        _check_steps(load.get(name), f"load.{name}", collector)
+    for index, stage in _objects(load, "stages"):
+        if _is_number(stage.get("durationS")) and stage["durationS"] == 0:
+            collector.add(f"load.stages[{index}].durationS", "expected seconds > 0, got 0")
+    calibrate = load.get("calibrate")
+    if isinstance(calibrate, dict):
+        _check_calibration(calibrate, collector)
     for index, task in _objects(data, "tasks"):
         if _is_number(task.get("iterationsPerS")) and task["iterationsPerS"] == 0:
             collector.add(f"tasks[{index}].iterationsPerS", "expected iterations per second > 0, got 0")
+
+
+def _check_steps(steps: Any, path: str, collector: _Collector) -> None:
+    if not isinstance(steps, dict):
+        return
+    per_step, most = steps.get("usersPerStep"), steps.get("maxUsers")
+    if per_step == 0:
+        collector.add(f"{path}.usersPerStep", "expected at least 1 user per step, got 0")
+    if _is_number(steps.get("stepDurationS")) and steps["stepDurationS"] == 0:
+        collector.add(f"{path}.stepDurationS", "expected seconds > 0, got 0")
+    if isinstance(per_step, int) and isinstance(most, int) and most < per_step:
+        collector.add(f"{path}.maxUsers", f"expected at least usersPerStep ({per_step}), got {most}")
+
+
+def _check_calibration(calibrate: dict[str, Any], collector: _Collector) -> None:
+    duration = calibrate.get("stepDurationS")
+    if _is_number(duration) and 0 < duration < MIN_CALIBRATION_STEP_S:
+        collector.add(
+            "load.calibrate.stepDurationS",
+            f"expected at least {MIN_CALIBRATION_STEP_S} s, for each step to settle and be measured, got {duration:g}",
+        )
+    for index, threshold in _objects(calibrate, "thresholds"):
+        limit = threshold.get("max")
+        if threshold.get("metric") == "ERROR_RATIO" and _is_number(limit) and limit > 1:
+            path = f"load.calibrate.thresholds[{index}].max"
+            collector.add(path, f"expected a ratio from 0 to 1 for ERROR_RATIO, got {limit:g}")
 
 
 def _is_number(value: Any) -> bool:

@@ -36,6 +36,7 @@ class PlanStore:
     def __init__(self, etcd: Etcd, prefix: str) -> None:
         self.etcd = etcd
         self.key_prefix = f"{prefix}plans/"
+        self.calibration_prefix = f"{prefix}calibrations/"
 
     def list(self) -> list[dict[str, Any]]:
         entries, _ = self.etcd.get_prefix(self.key_prefix)
@@ -68,3 +69,14 @@ class PlanStore:
     def delete(self, name: str) -> None:
         if not self.etcd.delete(self.key_prefix + name):
             raise PlanNotFound(name)
+        self.etcd.delete(self.calibration_prefix + name)
+
+    def put_calibration(self, name: str, result: dict[str, Any]) -> None:
+        """The plan's latest calibration, kept beside it (a plan's revision only changes when it is edited)."""
+        self.etcd.put(self.calibration_prefix + name, json.dumps(result, separators=(",", ":")))
+
+    def calibration(self, name: str) -> dict[str, Any]:
+        entry = self.etcd.get(self.calibration_prefix + name)
+        if entry is None:
+            raise PlanNotFound(name)
+        return json.loads(entry.value)

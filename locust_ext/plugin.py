@@ -22,8 +22,9 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from locust_ext import browser
+from locust_ext import browser, calibration
 from locust_ext.browser_user import PlanBrowserUser, browser_count
+from locust_ext.calibration import CalibrationShape
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
 from locust_ext.etcd_client import Etcd, EtcdUnavailable
@@ -75,6 +76,13 @@ def add_arguments(parser) -> None:
         help="Deploy --fleet-plan to these agents at start and release them at quit (master only)",
     )
     group.add_argument(
+        "--fleet-calibration-json",
+        metavar="PATH",
+        default="",
+        env_var="LOCUST_FLEET_CALIBRATION_JSON",
+        help="Write the result of the plan's calibration (load.calibrate) to this JSON file when it ends",
+    )
+    group.add_argument(
         "--fleet-advertise-host",
         default="127.0.0.1",
         env_var="LOCUST_FLEET_ADVERTISE_HOST",
@@ -100,9 +108,42 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
     if plan is not None:
         configure(plan)
     environment.events.test_start.add_listener(lambda **_kwargs: browser.screenshots.clear())
+    if not isinstance(runner, WorkerRunner):
+        report_calibrations(environment)
     environment.events.quitting.add_listener(lambda **_kwargs: browser.shutdown())
     if isinstance(runner, MasterRunner) and options.fleet_etcd != "none":
         start_fleet(environment, plan, configure, target_rate)
+
+
+def report_calibrations(environment: Environment) -> None:
+    """A calibration that ends prints its table (and writes --fleet-calibration-json); one stopped early says so."""
+    path = environment.parsed_options.fleet_calibration_json
+
+    def on_update(result: dict[str, Any], **_kwargs: Any) -> None:
+        if result["state"] == calibration.RUNNING:
+            return
+        for line in calibration.report_lines(result):
+            logger.info("%s", line)
+        if path:
+            write_json_file(path, result)
+
+    def on_test_stop(**_kwargs: Any) -> None:
+        if isinstance(environment.shape_class, CalibrationShape):
+            environment.shape_class.stopped()
+
+    calibration.calibration_updated.add_listener(on_update)
+    environment.events.test_stop.add_listener(on_test_stop)
+
+
+def write_json_file(path: str, data: Any) -> None:
+    # Written aside, then renamed: a reader never sees half a file.
+    partial = f"{path}.partial"
+    try:
+        with open(partial, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2)
+        os.replace(partial, path)
+    except OSError as error:
+        logger.error("could not write %s: %s; check that its directory exists and is writable", path, error)
 
 
 def forward_screenshots(runner: WorkerRunner) -> None:
@@ -166,7 +207,7 @@ def configure_users(environment: Environment, target_rate: TargetRate, plan: Pla
     environment.user_classes[:] = classes
     target_rate.set_target(plan.load.target_rps)
     if not isinstance(environment.runner, WorkerRunner):
-        shape = plan_shape(plan.load, getattr(environment.parsed_options, "run_time", None))
+        shape = plan_shape(plan, environment)
         if shape is not None:
             shape.runner = environment.runner
         environment.shape_class = shape
@@ -231,6 +272,7 @@ def start_fleet(
     environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
     environment.runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)
     environment.events.test_start.add_listener(lambda **_kwargs: fleet.screenshots.clear())
+    calibration.calibration_updated.add_listener(fleet.keep_calibration)
     if plan is not None:
         keep_in_store(fleet.store, plan)
     if environment.web_ui:

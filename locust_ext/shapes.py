@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from locust import LoadTestShape
+from locust.runners import MasterRunner
 
+from locust_ext.calibration import CalibrationShape
+from locust_ext.plan import Plan
 from locust_ext.proto import fleet_pb2
 
 
@@ -47,9 +51,14 @@ class StagesShape(LoadTestShape):
         return None
 
 
-def plan_shape(load: fleet_pb2.Load, run_time_s: float | None) -> LoadTestShape | None:
+def plan_shape(plan: Plan, environment: Any) -> LoadTestShape | None:
+    """The plan's shape for this master or standalone process, or None for Locust's own user count."""
+    load = plan.load
     if load.HasField("step"):
-        return StepShape(load.step, run_time_s)
+        return StepShape(load.step, getattr(environment.parsed_options, "run_time", None))
     if load.stages:
         return StagesShape(list(load.stages))
+    if load.HasField("calibrate"):
+        on_master = isinstance(environment.runner, MasterRunner)
+        return CalibrationShape(plan.name, load.calibrate, environment.stats, on_master)
     return None

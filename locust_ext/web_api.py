@@ -93,6 +93,14 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
             return jsonify(error=message, path="", revision=current), 412
         return _with_revision(jsonify(name=stored.name, revision=stored.revision, plan=stored.plan), stored.revision)
 
+    @api.get("/plans/<name>/calibration")
+    @auth
+    def get_calibration(name: str) -> Any:
+        try:
+            return jsonify(fleet.store.calibration(name))
+        except PlanNotFound:
+            raise FleetError(f"plan '{name}' has no calibration yet; run a plan with load.calibrate", "", 404) from None
+
     @api.delete("/plans/<name>")
     @auth
     def delete_plan(name: str) -> Any:

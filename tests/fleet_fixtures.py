@@ -289,10 +289,14 @@ class LocustMaster:
         wait_for_http(f"{self.url}/stats/requests", self.process, timeout=60)
         return self
 
+    def stats(self) -> dict[str, Any]:
+        """Locust's own stats feed: state, user count, rows, workers."""
+        with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
+            return json.load(response)
+
     def workers(self) -> list[dict[str, Any]]:
         """The workers Locust's master lists, with `id` and `state` each."""
-        with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
-            return json.load(response)["workers"]
+        return self.stats()["workers"]
 
     def connected_workers(self) -> list[dict[str, Any]]:
         """The workers the master counts (Locust marks a silent one `missing` and keeps it listed for a while)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -137,3 +138,79 @@ def test_stages_ramp_to_each_stage_and_end_the_run(tmp_path: Path, demo_app: str
     down = users[peak + 3 :]
     assert down and down == sorted(down, reverse=True) and down[-1] <= 6, counts  # ramping down to 2
     assert counts[-1][0] <= 13, "the run ends after the last stage, before -t"
+
+
+# /busy answers in 50 ms while at most 10 requests are in flight, then in 50 + (n - 10)² / 2 ms: 15 users wait
+# ~63 ms, 20 users ~100 ms. With no think time each user keeps one request in flight.
+BUSY_URL = "/busy?ms=50&knee=10"
+KNEE_STEP = 5
+
+
+def busy_ms(in_flight: int) -> float:
+    return 50 + 0.5 * max(0, in_flight - 10) ** 2
+
+
+def calibration_plan(host: str) -> dict[str, Any]:
+    thresholds = [{"metric": "P95_MS", "max": 80}, {"metric": "ERROR_RATIO", "max": 0.01}]
+    calibrate = {"usersPerStep": KNEE_STEP, "stepDurationS": 10, "maxUsers": 40, "thresholds": thresholds}
+    return {
+        "name": "busy-knee",
+        "host": host,
+        "load": {"calibrate": calibrate},
+        "tasks": [{"name": "busy", "steps": [{"name": "busy", "url": BUSY_URL}]}],
+    }
+
+
+def assert_knee_found(result: dict[str, Any]) -> int:
+    assert result["state"] == "knee", result
+    steps, knee = result["steps"], result["knee"]
+    assert [step["users"] for step in steps] == [KNEE_STEP * (index + 1) for index in range(len(steps))], steps
+    assert all(step["held"] for step in steps[:-1]) and not steps[-1]["held"], steps
+    assert "p95 of every step" in steps[-1]["broken"][0], steps[-1]
+    assert steps[-1]["p95Ms"] > 80 >= steps[-2]["p95Ms"], steps
+    assert knee == {"users": steps[-2]["users"], "rps": steps[-2]["rps"]}, result
+    assert all(step["requests"] > 100 and step["errorRatio"] == 0 for step in steps), steps
+    # Each user keeps one request in flight: the rate follows from the users and the latency, wherever measured.
+    for step in steps[:-1]:
+        expected = step["users"] / (busy_ms(step["users"]) / 1000)
+        assert 0.8 * expected <= step["rps"] <= 1.05 * expected, (step, expected)
+    return knee["users"]
+
+
+def test_a_calibration_finds_the_knee_and_finds_it_again_through_the_fleet(
+    tmp_path: Path, demo_app: str, fleet_master: FleetMaster, start_agent: StartAgent
+) -> None:
+    result_path = tmp_path / "calibration.json"
+    extra = ("--fleet-calibration-json", str(result_path))
+    run = run_fleet(tmp_path, calibration_plan(demo_app), seconds=120, extra=extra)
+    assert run.returncode == 0, run.explain()
+    standalone = assert_knee_found(json.loads(result_path.read_text()))
+    assert f"Calibration of busy-knee: knee found: {standalone} users held" in run.stderr, run.explain()
+
+    start_agent(agent_id="calibrating", extra=("--no-browser",)).wait_registered()
+    assert fleet_master.api("PUT", "/plans/busy-knee", calibration_plan(demo_app))[0] == 200
+    assert fleet_master.api("GET", "/plans/busy-knee/calibration")[0] == 404
+    status, body = fleet_master.api("POST", "/deploy", {"plan": "busy-knee", "agents": ["calibrating"], "processes": 2})
+    assert status == 200 and body["results"]["calibrating"]["ok"], body
+    try:
+        wait_until(lambda: len(fleet_master.connected_workers()) == 2, 30, "2 workers", fleet_master.log)
+        fleet_master.swarm(1, demo_app)
+        running = wait_until(
+            lambda: (body := fleet_master.api("GET", "/plans/busy-knee/calibration")[1]) and body["steps"] and body,
+            30,
+            "the first step measured",
+            fleet_master.log,
+        )
+        assert running["state"] == "running" and running["steps"][0]["held"], running
+        result = wait_until(
+            lambda: (body := fleet_master.api("GET", "/plans/busy-knee/calibration")[1])["state"] != "running" and body,
+            90,
+            "the calibration's end",
+            fleet_master.log,
+        )
+        distributed = assert_knee_found(result)
+        assert abs(distributed - standalone) <= KNEE_STEP, (standalone, distributed)
+
+        wait_until(lambda: fleet_master.stats()["state"] == "stopped", 10, "the run stopped by the calibration")
+    finally:
+        fleet_master.api("POST", "/release", {"agents": "all"})

@@ -502,3 +502,58 @@ def test_load_section_is_edited_in_the_page_and_checked_by_the_api(browser: Page
     saved = stored(master, name)
     assert saved["load"] == {"targetRps": 300, "step": {"usersPerStep": 10, "stepDurationS": 60, "maxUsers": 50}}
     assert saved["tasks"][0]["iterationsPerS"] == 2
+
+
+def test_a_calibration_is_set_up_run_and_shown_in_the_page(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
+) -> None:
+    name = "page-knee"
+    # 50 ms up to 2 requests in flight, then growing: 5 users wait ~55 ms, 10 users ~82 ms.
+    task = {"name": "busy", "steps": [{"name": "busy", "url": "/busy?ms=50&knee=2"}]}
+    assert master.api("PUT", f"/plans/{name}", {"name": name, "host": demo_app, "tasks": [task]})[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await page.get_by_role("button", name="Find the knee").click()
+        await expect(at(page, "load.targetRps")).to_be_disabled()
+        await at(page, "load.calibrate.usersPerStep").fill("5")
+        await at(page, "load.calibrate.stepDurationS").fill("4")
+        await at(page, "load.calibrate.maxUsers").fill("20")
+        await at(page, "load.calibrate.thresholds[0].max").fill("70")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(helper_text(page, "load.calibrate.stepDurationS")).to_contain_text("expected at least 10 s")
+        await at(page, "load.calibrate.stepDurationS").fill("10")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.get_by_label("Plan problems")).to_have_count(0)
+        await open_tab(page, "Agents & run")
+        panel = page.get_by_label("Calibration", exact=True)
+        await expect(panel).to_contain_text("Start a run")
+        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+        await row.get_by_label(f"Select {AGENT_ID}").check()
+        await page.get_by_label("Processes per agent").fill("1")
+        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+        await expect(row).to_contain_text("1 (ready)", timeout=30_000)
+        await page.get_by_role("button", name="Start", exact=True).click()
+        await expect(panel.locator("[data-calibration-state]")).to_have_text("running", timeout=10_000)
+        await expect(panel.locator("[data-calibration-state]")).to_have_text("knee found", timeout=60_000)
+        await expect(panel.locator("[data-knee-users]")).to_have_attribute("data-knee-users", "5")
+        await expect(panel.locator("tr[data-calibration-step]")).to_have_count(2)
+        await expect(panel.locator('tr[data-calibration-step="5"]')).to_contain_text("held")
+        await expect(panel.locator('tr[data-calibration-step="10"]')).to_contain_text("broke: p95 of every step")
+        await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=10_000)
+        await panel.scroll_into_view_if_needed()
+        await shoot(page, "calibration")
+
+    try:
+        browser.run(scenario)
+    finally:
+        master.api("POST", "/release", {"agents": "all"})
+    saved = stored(master, name)
+    assert saved["load"]["calibrate"] == {
+        "usersPerStep": 5,
+        "stepDurationS": 10,
+        "maxUsers": 20,
+        "thresholds": [{"metric": "P95_MS", "max": 70}, {"metric": "ERROR_RATIO", "max": 0.01}],
+    }
+    status, result = master.api("GET", f"/plans/{name}/calibration")
+    assert status == 200 and result["state"] == "knee" and result["knee"]["users"] == 5, result

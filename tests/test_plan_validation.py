@@ -206,6 +206,9 @@ def test_every_error_is_reported_at_once() -> None:
     }
 
 
+CALIBRATE = {"usersPerStep": 5, "stepDurationS": 10, "maxUsers": 50, "thresholds": [{"metric": "P95_MS", "max": 80}]}
+
+
 @pytest.mark.parametrize(
     ("changes", "path", "message"),
     [
@@ -220,7 +223,7 @@ def test_every_error_is_reported_at_once() -> None:
         ({"dataSets": [{"name": "d", "csv": "a\n"}]}, "dataSets[0].csv", "expected at least one data row"),
         ({"load": {"targetRps": 0}}, "load.targetRps", "expected requests per second > 0, got 0"),
         ({"load": {"targetRps": "fast"}}, "load.targetRps", "expected a number, got a string"),
-        ({"load": {"shape": "step"}}, "load.shape", "unknown key 'shape'; expected one of: targetRps, step, stages"),
+        ({"load": {"shape": "step"}}, "load.shape", "expected one of: targetRps, step, stages, calibrate"),
         ({"load": {"stages": [{"users": 3}]}}, "load.stages[0].durationS", "required"),
         (
             {"load": {"step": {"usersPerStep": 5, "stepDurationS": 10, "maxUsers": 2}}},
@@ -230,8 +233,32 @@ def test_every_error_is_reported_at_once() -> None:
         (
             {"load": {"step": {"usersPerStep": 1, "stepDurationS": 1, "maxUsers": 2}, "stages": [{"durationS": 1}]}},
             "load",
-            "expected at most one shape: step or stages, got both",
+            "expected at most one shape (step, stages or calibrate), got step and stages",
         ),
+        ({"load": {"step": {"usersPerStep": 2, "stepDurationS": 0, "maxUsers": 2}}}, "load.step.stepDurationS", "> 0"),
+        ({"load": {"stages": [{"durationS": 0, "users": 3}]}}, "load.stages[0].durationS", "expected seconds > 0"),
+        ({"load": {"calibrate": {"usersPerStep": 5, "stepDurationS": 10}}}, "load.calibrate.thresholds", "required"),
+        (
+            {"load": {"calibrate": CALIBRATE | {"stepDurationS": 3}}},
+            "load.calibrate.stepDurationS",
+            "expected at least 10 s, for each step to settle and be measured, got 3",
+        ),
+        (
+            {"load": {"calibrate": CALIBRATE | {"usersPerStep": 0}}},
+            "load.calibrate.usersPerStep",
+            "expected at least 1 user per step, got 0",
+        ),
+        (
+            {"load": {"calibrate": CALIBRATE | {"thresholds": [{"metric": "ERROR_RATIO", "max": 5}]}}},
+            "load.calibrate.thresholds[0].max",
+            "expected a ratio from 0 to 1 for ERROR_RATIO, got 5",
+        ),
+        (
+            {"load": {"calibrate": CALIBRATE | {"thresholds": [{"metric": "P99", "max": 5}]}}},
+            "load.calibrate.thresholds[0].metric",
+            'expected one of P95_MS, ERROR_RATIO, LCP_P75_MS; got "P99"',
+        ),
+        ({"load": {"calibrate": CALIBRATE, "targetRps": 100}}, "load.targetRps", "leave targetRps out"),
     ],
 )
 def test_plan_level_rules(changes: dict, path: str, message: str) -> None:

@@ -53,14 +53,48 @@ class Plan(_message.Message):
     def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ...) -> None: ...
 
 class Load(_message.Message):
-    __slots__ = ("target_rps", "step", "stages")
+    __slots__ = ("target_rps", "step", "stages", "calibrate")
     TARGET_RPS_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     STAGES_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATE_FIELD_NUMBER: _ClassVar[int]
     target_rps: float
     step: StepLoad
     stages: _containers.RepeatedCompositeFieldContainer[Stage]
-    def __init__(self, target_rps: _Optional[float] = ..., step: _Optional[_Union[StepLoad, _Mapping]] = ..., stages: _Optional[_Iterable[_Union[Stage, _Mapping]]] = ...) -> None: ...
+    calibrate: Calibration
+    def __init__(self, target_rps: _Optional[float] = ..., step: _Optional[_Union[StepLoad, _Mapping]] = ..., stages: _Optional[_Iterable[_Union[Stage, _Mapping]]] = ..., calibrate: _Optional[_Union[Calibration, _Mapping]] = ...) -> None: ...
+
+class Calibration(_message.Message):
+    __slots__ = ("users_per_step", "step_duration_s", "max_users", "thresholds")
+    USERS_PER_STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_DURATION_S_FIELD_NUMBER: _ClassVar[int]
+    MAX_USERS_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    users_per_step: int
+    step_duration_s: float
+    max_users: int
+    thresholds: _containers.RepeatedCompositeFieldContainer[Threshold]
+    def __init__(self, users_per_step: _Optional[int] = ..., step_duration_s: _Optional[float] = ..., max_users: _Optional[int] = ..., thresholds: _Optional[_Iterable[_Union[Threshold, _Mapping]]] = ...) -> None: ...
+
+class Threshold(_message.Message):
+    __slots__ = ("metric", "step", "max")
+    class Metric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        METRIC_UNSPECIFIED: _ClassVar[Threshold.Metric]
+        P95_MS: _ClassVar[Threshold.Metric]
+        ERROR_RATIO: _ClassVar[Threshold.Metric]
+        LCP_P75_MS: _ClassVar[Threshold.Metric]
+    METRIC_UNSPECIFIED: Threshold.Metric
+    P95_MS: Threshold.Metric
+    ERROR_RATIO: Threshold.Metric
+    LCP_P75_MS: Threshold.Metric
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    MAX_FIELD_NUMBER: _ClassVar[int]
+    metric: Threshold.Metric
+    step: str
+    max: float
+    def __init__(self, metric: _Optional[_Union[Threshold.Metric, str]] = ..., step: _Optional[str] = ..., max: _Optional[float] = ...) -> None: ...
 
 class StepLoad(_message.Message):
     __slots__ = ("users_per_step", "step_duration_s", "max_users")

@@ -25,6 +25,7 @@ import { ThemeProvider } from '@mui/material/styles';
 import { useEffect, useMemo, useState } from 'react';
 
 import { AgentsPanel } from './AgentsPanel';
+import { Calibration } from './Calibration';
 import { ImportDialog, type Imported } from './ImportDialog';
 import { PlanBuilder, type Plan } from './PlanBuilder';
 import { PlansPanel } from './PlansPanel';
@@ -425,6 +426,7 @@ function FleetAndRun({ open, dirty }: { open: OpenPlan | null; dirty: boolean })
     <>
       <AgentsPanel target={target} />
       <RunPanel host={open?.plan.host ?? ''} />
+      {target?.saved && <Calibration key={target.name} plan={target.name} calibrates={Boolean(open?.plan.load?.calibrate)} />}
       <Screenshots />
     </>
   );

@@ -143,15 +143,27 @@ function DataSets({ sets, onChange }: { sets: any[]; onChange: (sets: any[]) => 
   );
 }
 
-type Shape = 'users' | 'step' | 'stages';
+type Shape = 'users' | 'step' | 'stages' | 'calibrate';
 
 function shapeOf(load: any): Shape {
   if (load.step) return 'step';
   if (load.stages) return 'stages';
+  if (load.calibrate) return 'calibrate';
   return 'users';
 }
 
-// How much load: a target rate for the whole fleet, and Locust's users, a step load or stages over time.
+const NEW_SHAPES: Record<Shape, (load: any) => any> = {
+  users: (rest) => rest,
+  step: (rest) => ({ ...rest, step: { usersPerStep: 10, stepDurationS: 60, maxUsers: 100 } }),
+  stages: (rest) => ({ ...rest, stages: [{ durationS: 60, users: 10 }] }),
+  // A calibration finds the rate the target holds, so it has no target rate of its own.
+  calibrate: ({ targetRps: _targetRps, ...rest }) => ({
+    ...rest,
+    calibrate: { usersPerStep: 10, stepDurationS: 30, maxUsers: 200, thresholds: [{ metric: 'P95_MS', max: 500 }, { metric: 'ERROR_RATIO', max: 0.01 }] },
+  }),
+};
+
+// How much load: a target rate for the whole fleet, and Locust's users, a step load, stages, or a calibration.
 function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => void }) {
   const shape = shapeOf(load);
   const loadError = useFieldError('load');
@@ -159,20 +171,27 @@ function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => v
   const stages: any[] = load.stages ?? [];
   const switchTo = (next: Shape | null) => {
     if (!next || next === shape) return;
-    const { step: _step, stages: _stages, ...rest } = load;
-    if (next === 'step') onChange({ ...rest, step: { usersPerStep: 10, stepDurationS: 60, maxUsers: 100 } });
-    else if (next === 'stages') onChange({ ...rest, stages: [{ durationS: 60, users: 10 }] });
-    else onChange(rest);
+    const { step: _step, stages: _stages, calibrate: _calibrate, ...rest } = load;
+    onChange(NEW_SHAPES[next](rest));
   };
   const setStep = (key: string, value: unknown) => onChange({ ...load, step: withField(step, key, value) });
   return (
-    <Section title="Load" subtitle="A request rate held across every worker of every agent, and users over time">
+    <Section title="Load" subtitle="A request rate held across every worker of every agent, users over time, or finding the knee">
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
-        <NumberInput path="load.targetRps" label="Target requests/s" placeholder="no target" value={load.targetRps} onChange={(value) => onChange(withField(load, 'targetRps', value))} sx={{ width: 180 }} />
+        <NumberInput
+          path="load.targetRps"
+          label="Target requests/s"
+          placeholder={shape === 'calibrate' ? 'found by calibrating' : 'no target'}
+          disabled={shape === 'calibrate' && load.targetRps === undefined}
+          value={load.targetRps}
+          onChange={(value) => onChange(withField(load, 'targetRps', value))}
+          sx={{ width: 180 }}
+        />
         <ToggleButtonGroup size="small" exclusive value={shape} onChange={(_, value) => switchTo(value)} aria-label="Load shape" sx={{ mt: 0.5 }}>
           <ToggleButton value="users">Locust's users</ToggleButton>
           <ToggleButton value="step">Step load</ToggleButton>
           <ToggleButton value="stages">Stages</ToggleButton>
+          <ToggleButton value="calibrate">Find the knee</ToggleButton>
         </ToggleButtonGroup>
         {shape === 'step' && (
           <>
@@ -198,7 +217,44 @@ function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => v
           </Button>
         </Box>
       )}
+      {shape === 'calibrate' && <CalibrationEditor calibrate={load.calibrate} onChange={(calibrate) => onChange({ ...load, calibrate })} />}
     </Section>
+  );
+}
+
+// Users stepped up until a threshold breaks; the run panel shows each step's figures and the knee.
+function CalibrationEditor({ calibrate, onChange }: { calibrate: any; onChange: (calibrate: any) => void }) {
+  const schema = useSchema();
+  const metrics = choices(schema, 'Threshold', 'metric');
+  const thresholds: any[] = calibrate.thresholds ?? [];
+  const set = (key: string, value: unknown) => onChange(withField(calibrate, key, value));
+  const setThresholds = (next: any[]) => set('thresholds', next.length ? next : undefined);
+  return (
+    <Box sx={{ mt: 1.5 }}>
+      <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start' }}>
+        <NumberInput path="load.calibrate.usersPerStep" label="Users per step" value={calibrate.usersPerStep} onChange={(value) => set('usersPerStep', value)} sx={{ width: 130 }} />
+        <NumberInput path="load.calibrate.stepDurationS" label="Step (s)" value={calibrate.stepDurationS} onChange={(value) => set('stepDurationS', value)} sx={{ width: 110 }} />
+        <NumberInput path="load.calibrate.maxUsers" label="Max users" value={calibrate.maxUsers} onChange={(value) => set('maxUsers', value)} sx={{ width: 110 }} />
+      </Box>
+      <Typography variant="subtitle2" sx={{ mt: 1.5, mb: 1 }}>
+        A step breaks when any of these is exceeded
+      </Typography>
+      {thresholds.map((threshold, index) => {
+        const at = `load.calibrate.thresholds[${index}]`;
+        const update = (key: string, value: unknown) => setThresholds(replaceAt(thresholds, index, withField(threshold, key, value)));
+        return (
+          <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
+            <ChoiceInput path={join(at, 'metric')} label="Metric" choices={metrics} value={threshold.metric} onChange={(value) => update('metric', value)} sx={{ width: 170 }} />
+            <TextInput path={join(at, 'step')} label="Step" placeholder={threshold.metric === 'LCP_P75_MS' ? 'every page' : 'every step'} value={threshold.step} onChange={(value) => update('step', value)} InputLabelProps={{ shrink: true }} sx={{ flex: 1 }} />
+            <NumberInput path={join(at, 'max')} label="At most" value={threshold.max} onChange={(value) => update('max', value)} sx={{ width: 120 }} />
+            <ItemControls {...listActions(thresholds, index, 'Threshold', setThresholds)} />
+          </Box>
+        );
+      })}
+      <Button startIcon={<AddIcon />} onClick={() => setThresholds([...thresholds, { metric: 'P95_MS', max: 500 }])}>
+        Add threshold
+      </Button>
+    </Box>
   );
 }
 

@@ -95,6 +95,11 @@ export const api = {
     (await call('POST', `${API}/deploy`, { plan, agents, processes })).body,
   release: async (agents: string[] | 'all') => (await call('POST', `${API}/release`, { agents })).body,
   rate: async () => (await call('GET', `${API}/rate`)).body,
+  // The plan's latest calibration, or null before its first.
+  calibration: async (name: string): Promise<any | null> => {
+    const response = await fetch(`${API}/plans/${encodeURIComponent(name)}/calibration`, { credentials: 'same-origin' });
+    return response.status === 404 ? null : parse(response);
+  },
   screenshots: async (): Promise<any[]> => (await call('GET', `${API}/screenshots`)).body.screenshots,
   screenshotUrl: (id: number) => `${API}/screenshots/${id}.png`,
 };
