@@ -1,4 +1,4 @@
-"""What the benchmarks share: a free loopback port, nginx serving files, the machine, and the results files."""
+"""What the benchmarks share: a free loopback port, nginx or the demo app to load, the machine, and the results."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import platform
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -72,15 +73,29 @@ def _nginx(work: Path, port: int, files: dict[str, str]) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+@contextlib.contextmanager
+def demo_app_serving() -> Iterator[str]:
+    """examples/demo_app.py on a free loopback port; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, str(ROOT / "examples" / "demo_app.py"), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def _wait_for_port(port: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"nginx exited {process.returncode}: {process.stderr.read().decode()}")
+            raise SystemExit(f"{process.args[0]} exited {process.returncode}: {process.stderr.read().decode()}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
             return
         time.sleep(0.05)
-    raise SystemExit(f"nginx did not listen on 127.0.0.1:{port} within 10 s")
+    raise SystemExit(f"{process.args[0]} did not listen on 127.0.0.1:{port} within 10 s")
 
 
 def machine() -> dict[str, Any]:
@@ -103,16 +118,69 @@ def machine() -> dict[str, Any]:
 
 
 def write_results(name: str, results: dict[str, Any], markdown: str) -> None:
-    """Keep one benchmark's figures and its report section, then rebuild docs/BENCHMARKS.md from all sections."""
+    """Keep one benchmark's figures and its report section, then rebuild docs/BENCHMARKS.md from all of them.
+
+    `results["comparisons"]` lists what the benchmark compares: each {measure, ours, peer, peerValue, better},
+    for the summary table at the top of the report.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     info = results["machine"]
     footer = f"\n\nMeasured {info['date']} on {info['cpus']} cores ({info['cpu']}), Python {info['python']}, "
     footer += f"Locust {info['locust']}.\n"
     (RESULTS / f"{name}.md").write_text(markdown + footer)
-    sections = [path.read_text() for path in sorted(RESULTS.glob("*.md"))]
+    rebuild_report()
+
+
+def rebuild_report() -> None:
     header = (
-        "# Benchmarks\n\nFigures from `benchmarks/`, each written by its own run. The machine is shared and noisy, "
-        "so contestants run side by side in one run and the ratios are what to read.\n\n"
+        "# Benchmarks\n\nFigures from `benchmarks/`, each written by its own run "
+        "(`benchmarks/run_all` runs them all). The machine is shared and noisy, so contestants run side by side "
+        "in one run and the ratios are what to read.\n\n"
     )
+    full_run = RESULTS / "run_all.json"
+    if full_run.exists():
+        header += _full_run_lines(json.loads(full_run.read_text()))
+    names = sorted(path.stem for path in RESULTS.glob("*.md"))
+    rows = [row for name in names for row in _comparison_rows(name)]
+    if rows:
+        header += "\n".join(
+            [
+                "## Summary",
+                "",
+                "| benchmark | measure | ours | peer | peer's | ours / peer | better |",
+                "| --- | --- | ---: | --- | ---: | ---: | --- |",
+                *rows,
+                "",
+                "",
+            ]
+        )
+    sections = [(RESULTS / f"{name}.md").read_text() for name in names]
     REPORT.write_text(header + "\n".join(sections))
+
+
+def _full_run_lines(run: dict[str, Any]) -> str:
+    info = run["machine"]
+    lines = [
+        f"Last full run: {info['date']} on {info['cpus']} cores ({info['cpu']}), Python {info['python']}, "
+        f"Locust {info['locust']}, {run['minutes']:.0f} min:",
+        "",
+    ]
+    for name, outcome in run["benchmarks"].items():
+        lines.append(f"- `{name}`: {outcome['outcome']} in {outcome['seconds']:.0f} s")
+    return "\n".join(lines) + "\n\n"
+
+
+def _comparison_rows(name: str) -> list[str]:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return []
+    rows = []
+    for comparison in json.loads(path.read_text()).get("comparisons", []):
+        ours, peer = comparison["ours"], comparison["peerValue"]
+        ratio = f"{ours / peer:.2f}" if peer else "n/a"
+        rows.append(
+            f"| {name} | {comparison['measure']} | {ours:,g} | {comparison['peer']} | {peer:,g} | {ratio} "
+            f"| {comparison['better']} |"
+        )
+    return rows

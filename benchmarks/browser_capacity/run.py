@@ -161,6 +161,9 @@ async def run_all(target: Target, user_counts: list[int], seconds: float) -> dic
     return results
 
 
+PEER_NAMES = {"shared-full-chromium": "full chromium binary, shared", "per-user": "a browser per user"}
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -222,6 +225,31 @@ def report(results: dict[str, dict[int, Measure]], seconds: float) -> tuple[dict
     return summary, "\n".join(lines)
 
 
+def comparisons(summary: dict) -> list[dict]:
+    """The shared headless shell against each other design: memory, throughput and FCP at the most users."""
+    most = max(summary["shared"]["byUsers"])
+    measures = [
+        ("MB PSS per added browser user", lambda design: design["mbPerAddedUser"], "lower"),
+        (
+            f"journeys/min/core at {most} users",
+            lambda design: design["byUsers"][most]["journeysPerMinutePerCore"],
+            "higher",
+        ),
+        (f"FCP median at {most} users (ms)", lambda design: design["byUsers"][most]["fcpMedianMs"], "lower"),
+    ]
+    return [
+        {
+            "measure": measure,
+            "ours": value(summary["shared"]),
+            "peer": PEER_NAMES[peer],
+            "peerValue": value(summary[peer]),
+            "better": better,
+        }
+        for peer in PEER_NAMES
+        for measure, value, better in measures
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -241,7 +269,8 @@ def main() -> None:
         app.terminate()
         app.wait(10)
     summary, markdown = report(results, args.seconds)
-    write_results("browser_capacity", {"machine": machine(), "seconds": args.seconds, "designs": summary}, markdown)
+    results = {"machine": machine(), "seconds": args.seconds, "designs": summary, "comparisons": comparisons(summary)}
+    write_results("browser_capacity", results, markdown)
     print(markdown)
 
 

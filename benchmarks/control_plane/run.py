@@ -291,6 +291,14 @@ def report(figures: dict[str, Any]) -> tuple[dict[str, Any], str]:
         figures[k] for k in ("registration", "appearance", "listing", "small_get", "deploy")
     )
     results = {"machine": machine(), "goals": GOALS, **figures}
+    results["comparisons"] = [
+        {"measure": measure, "ours": round(ours, 2), "peer": "the goal", "peerValue": goal, "better": "lower"}
+        for measure, ours, goal in (
+            ("registration → listed, p99 ms", appear["p99_ms"], GOALS["appear_p99_ms"]),
+            (f"GET agents, {listing['agents_listed']:,} agents, p99 ms", listing["p99_ms"], GOALS["list_p99_ms"]),
+            (f"deploy to {deploy['agents']} agents, s", deploy["deploy_s"], GOALS["deploy_s"]),
+        )
+    ]
     agents = deploy["agents"]
     ready = f"{deploy['workers_ready_s']:.1f} s"
     if deploy["workers_ready"] < agents:

@@ -75,6 +75,22 @@ def report(args: argparse.Namespace, figures: dict[str, list[float]], ceiling: f
         "ratio": ratio,
         "goal": GOAL,
         "wrk": ceiling,
+        "comparisons": [
+            {
+                "measure": f"req/s, one process, {args.users} users",
+                "ours": round(plan),
+                "peer": "hand-written FastHttpUser",
+                "peerValue": round(handwritten),
+                "better": "higher",
+            },
+            {
+                "measure": f"req/s, one process, {args.users} users",
+                "ours": round(plan),
+                "peer": f"wrk -t1 -c{args.users} (ceiling)",
+                "peerValue": round(ceiling),
+                "better": "higher",
+            },
+        ],
     }
     rounds = {name: ", ".join(f"{value:,.0f}" for value in values) for name, values in figures.items()}
     markdown = "\n".join(
