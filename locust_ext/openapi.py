@@ -259,6 +259,11 @@ _AGENT = _obj(
         "workers": {"type": "array", "items": {"type": "object"}},
         "version": _STRING,
         "startedAt": _STRING,
+        "security": {
+            "type": "object",
+            "description": "what callers need: TLS, a client certificate (mutual TLS), the token",
+            "properties": {"tls": {"type": "boolean"}, "clientCert": {"type": "boolean"}, "token": {"type": "boolean"}},
+        },
         "lastSeen": _STRING,
         "locustWorkers": {
             "type": "array",

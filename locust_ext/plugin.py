@@ -29,6 +29,7 @@ from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
 from locust_ext.etcd_client import Etcd, EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
+from locust_ext.grpc_security import TOKEN_ENV, GrpcSecurity, SecurityConfigError
 from locust_ext.http_user import PlanHttpUser
 from locust_ext.pacing import TargetRate
 from locust_ext.plan import Plan, PlanError, load_plan, plan_to_json
@@ -81,6 +82,31 @@ def add_arguments(parser) -> None:
         default="",
         env_var="LOCUST_FLEET_CALIBRATION_JSON",
         help="Write the result of the plan's calibration (load.calibrate) to this JSON file when it ends",
+    )
+    group.add_argument(
+        "--fleet-tls-ca",
+        metavar="PEM",
+        default="",
+        env_var="LOCUST_FLEET_TLS_CA",
+        help="Call agents over TLS, trusting certificates signed by this CA (the agents' --tls-ca side)",
+    )
+    group.add_argument(
+        "--fleet-tls-cert",
+        metavar="PEM",
+        default="",
+        env_var="LOCUST_FLEET_TLS_CERT",
+        help="Mutual TLS: the certificate this master shows agents started with --tls-ca",
+    )
+    group.add_argument(
+        "--fleet-tls-key", metavar="PEM", default="", env_var="LOCUST_FLEET_TLS_KEY", help="The key of --fleet-tls-cert"
+    )
+    # On the parser itself, not the group: only Locust's own add_argument can keep a secret out of its web UI.
+    parser.add_argument(
+        "--fleet-token",
+        default="",
+        env_var=TOKEN_ENV,
+        help="locust-fleet: the token agents started with --token require on every call (prefer the environment)",
+        include_in_web_ui=False,
     )
     group.add_argument(
         "--fleet-advertise-host",
@@ -258,13 +284,14 @@ def start_fleet(
         etcd = Etcd(options.fleet_etcd)
     except ValueError as error:
         exit_bad_input([str(error)])
+    security = grpc_security(options)
     directory = AgentDirectory(etcd, options.fleet_prefix)
     directory.start()
     fleet = Fleet(
         environment.runner,
         directory,
         PlanStore(etcd, options.fleet_prefix),
-        Dispatcher(),
+        Dispatcher(security),
         (options.fleet_advertise_host, options.master_bind_port),
         configure,
         target_rate,
@@ -279,6 +306,16 @@ def start_fleet(
         add_web_ui(environment, fleet)
     if options.fleet_agents:
         deploy_at_start(environment, fleet, plan, options.fleet_agents)
+
+
+def grpc_security(options: Any) -> GrpcSecurity:
+    flags = {"cert": "--fleet-tls-cert", "key": "--fleet-tls-key", "ca": "--fleet-tls-ca", "token": "--fleet-token"}
+    try:
+        return GrpcSecurity.from_options(
+            options.fleet_tls_cert, options.fleet_tls_key, options.fleet_tls_ca, options.fleet_token, flags
+        )
+    except SecurityConfigError as error:
+        exit_bad_input([str(error)])
 
 
 def keep_in_store(store: PlanStore, plan: Plan) -> None:

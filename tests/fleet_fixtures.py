@@ -324,14 +324,16 @@ def locust_master(tmp_path: Path) -> Iterator[LocustMaster]:
 class FleetMaster(LocustMaster):
     """A `locust-fleet --master` with discovery on, and its REST API."""
 
-    def __init__(self, plan_path: Path, log_path: Path, etcd: EtcdServer, prefix: str) -> None:
+    def __init__(
+        self, plan_path: Path, log_path: Path, etcd: EtcdServer, prefix: str, extra: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(plan_path, log_path)
-        self.etcd, self.prefix = etcd, prefix
+        self.etcd, self.prefix, self.extra = etcd, prefix, extra
 
     def start(self) -> FleetMaster:
         command = [str(LOCUST_FLEET), "--master", "--master-bind-host", "127.0.0.1"]
         command += ["--master-bind-port", str(self.port), "--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
-        command += ["--fleet-etcd", self.etcd.endpoint, "--fleet-prefix", self.prefix]
+        command += ["--fleet-etcd", self.etcd.endpoint, "--fleet-prefix", self.prefix, *self.extra]
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         wait_until(lambda: self.api("GET", "/agents")[0] == 200, 60, "the master's fleet API answered", self.log)

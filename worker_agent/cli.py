@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from locust_ext.browser import browser_available
 from locust_ext.etcd_client import Etcd, parse_endpoints
+from locust_ext.grpc_security import TOKEN_ENV, GrpcSecurity, SecurityConfigError, exposed_without_protection
 from worker_agent.agent import Agent
 from worker_agent.service import add_services, create_server
 from worker_agent.state import AgentIdentity
@@ -43,13 +44,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S")
     stop = _stop_on_signals()
+    flags = {"cert": "--tls-cert", "key": "--tls-key", "ca": "--tls-ca", "token": f"--token ({TOKEN_ENV})"}
     try:
-        server, port = create_server(str(args.listen))
+        security = GrpcSecurity.from_options(args.tls_cert, args.tls_key, args.tls_ca, args.token, flags)
+        server, port = create_server(str(args.listen), security)
+    except SecurityConfigError as error:
+        sys.exit(f"locust-fleet-agent: {error}")
     except RuntimeError as error:
         sys.exit(f"locust-fleet-agent: --listen {args.listen}: cannot listen there ({error})")
+    if exposed := exposed_without_protection(args.listen.host, security):
+        logger.warning("UNPROTECTED: %s", exposed)
     address = args.advertise or advertised_address(args.listen, port)
     agent_id = args.id or f"{socket.gethostname()}-{address.port}"
-    identity = AgentIdentity.of_this_machine(agent_id, str(address), args.labels)
+    identity = AgentIdentity.of_this_machine(agent_id, str(address), args.labels, security.describe())
     # An etcd call slower than the keep-alive interval would let the lease expire anyway.
     etcd = Etcd(args.etcd, timeout=max(1.0, args.ttl / 3), option="--etcd")
     with tempfile.TemporaryDirectory(prefix="locust-fleet-agent-") as workdir:
@@ -116,6 +123,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-browser",
         action="store_true",
         help="do not offer browser users, even if Chromium launches here (by default the agent checks at start)",
+    )
+    security = parser.add_argument_group(
+        "security", "Who may call this agent (the master gives the matching --fleet-tls-* and --fleet-token)"
+    )
+    security.add_argument("--tls-cert", default="", metavar="PEM", help="serve gRPC over TLS with this certificate")
+    security.add_argument("--tls-key", default="", metavar="PEM", help="the private key of --tls-cert")
+    security.add_argument(
+        "--tls-ca", default="", metavar="PEM", help="mutual TLS: accept only callers whose certificate this CA signed"
+    )
+    security.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV, ""),
+        help=f"refuse every call without this shared token (default: ${TOKEN_ENV}; the environment keeps it out of ps)",
     )
     parser.add_argument(
         "--ttl", type=_positive_int, default=10, metavar="SECONDS", help="etcd lease TTL (default: %(default)s)"

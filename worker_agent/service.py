@@ -12,6 +12,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from locust_ext.grpc_security import GrpcSecurity
 from locust_ext.plan import PlanError, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2, fleet_pb2_grpc
 from worker_agent.agent import Agent, RunRequest
@@ -20,6 +21,8 @@ from worker_agent.state import AgentState
 MAX_PORT = 65535
 # A guard against a request that would fork thousands of processes; the master asks for at most as many.
 MAX_PROCESSES = 256
+# A plan with inline data sets fits easily; anything larger is refused (RESOURCE_EXHAUSTED) before it is parsed.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 AGENT_SERVICE = fleet_pb2.DESCRIPTOR.services_by_name["Agent"].full_name
 HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 
@@ -79,10 +82,14 @@ def status_message(agent_id: str, state: AgentState) -> fleet_pb2.AgentStatus:
     )
 
 
-def create_server(listen: str, max_workers: int = 8) -> tuple[grpc.Server, int]:
+def create_server(listen: str, security: GrpcSecurity, max_workers: int = 8) -> tuple[grpc.Server, int]:
     """A server bound to `listen` (not started yet) and the port it got; raises RuntimeError when it cannot bind."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"))
-    port = server.add_insecure_port(listen)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
+        interceptors=security.interceptors(),
+        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
+    )
+    port = security.add_port(server, listen)
     return server, port
 
 

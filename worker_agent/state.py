@@ -51,10 +51,15 @@ class AgentIdentity:
     version: str
     started_at: str
     capabilities: tuple[str, ...] = ("http",)
+    # What callers need: {"tls", "clientCert", "token"} (GrpcSecurity.describe), so the master can say what is missing.
+    security: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
-    def of_this_machine(cls, agent_id: str, address: str, labels: dict[str, str]) -> AgentIdentity:
+    def of_this_machine(
+        cls, agent_id: str, address: str, labels: dict[str, str], security: dict[str, bool]
+    ) -> AgentIdentity:
         return cls(
+            security=dict(security),
             id=agent_id,
             address=address,
             hostname=socket.gethostname(),
@@ -99,6 +104,7 @@ def registry_value(identity: AgentIdentity, state: AgentState) -> dict[str, Any]
         "workers": [worker.to_json() for worker in state.workers],
         "version": identity.version,
         "startedAt": identity.started_at,
+        "security": identity.security,
     }
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import grpc
 
 from locust_ext.etcd_client import Etcd
+from locust_ext.grpc_security import GrpcSecurity
 from worker_agent.agent import Agent
 from worker_agent.cli import LOG_FORMAT
 from worker_agent.service import add_services, create_server
@@ -39,8 +40,8 @@ class HostedAgent:
 
 def start_agent(agent_id: str, etcd_endpoint: str, prefix: str, workdir: Path) -> HostedAgent:
     """What worker_agent.cli.main does for one agent, listening on a free loopback port."""
-    server, port = create_server("127.0.0.1:0")
-    identity = AgentIdentity.of_this_machine(agent_id, f"127.0.0.1:{port}", {})
+    server, port = create_server("127.0.0.1:0", GrpcSecurity())
+    identity = AgentIdentity.of_this_machine(agent_id, f"127.0.0.1:{port}", {}, GrpcSecurity().describe())
     etcd = Etcd(etcd_endpoint, timeout=max(1.0, TTL_S / 3), option="--etcd")
     workdir.mkdir(parents=True, exist_ok=True)
     agent = Agent(identity, etcd, prefix, TTL_S, workdir, PROCESSES)

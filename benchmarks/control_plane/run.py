@@ -47,6 +47,7 @@ from benchmarks.control_plane.parts import (  # noqa: E402
     wait_until,
 )
 from locust_ext.etcd_client import Etcd  # noqa: E402
+from locust_ext.grpc_security import GrpcSecurity  # noqa: E402
 from worker_agent.state import AgentIdentity, AgentState, registry_value  # noqa: E402
 from worker_agent.supervisor import GRACE_S  # noqa: E402
 
@@ -231,7 +232,7 @@ def host_layout(id_prefix: str, agents: int) -> list[tuple[str, int]]:
 
 
 def measure(args: argparse.Namespace, work: Path, id_prefix: str) -> dict[str, Any]:
-    template = AgentIdentity.of_this_machine("template", FAKE_ADDRESS, {})
+    template = AgentIdentity.of_this_machine("template", FAKE_ADDRESS, {}, GrpcSecurity().describe())
     with etcd_server(work) as endpoint, locust_master(work, endpoint, PREFIX) as api:
         etcd = Etcd(endpoint)
         try:
