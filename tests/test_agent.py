@@ -96,6 +96,7 @@ def test_agent_registers_its_machine_and_leaves_at_once_on_sigterm(start_agent: 
         "message": "waiting for a plan",
         "workers": [],
         "version": metadata.version("locust-fleet"),
+        "security": {"tls": False, "clientCert": False, "token": False},
     }
     status = agent.status()
     assert (status.id, status.state, list(status.workers)) == (value["id"], "idle", [])
