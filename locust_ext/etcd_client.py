@@ -10,11 +10,14 @@ import contextlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pyetcd
+from pyetcd import etcdrpc
 from pyetcd import exceptions as etcd_exceptions
+from pyetcd.client import EtcdTokenCallCredentials
 from pyetcd.events import DeleteEvent
 
 # pyetcd raises ValueError("Trying to use a failed node") for every call after an endpoint failed once.
@@ -41,6 +44,42 @@ def parse_endpoints(text: str, option: str = "--fleet-etcd") -> list[tuple[str, 
 
 
 @dataclass(frozen=True, slots=True)
+class EtcdAccess:
+    """etcd's own authentication: a user and password, and TLS (a CA, and a client certificate for mutual TLS)."""
+
+    user: str = ""
+    password: str = ""
+    ca: str = ""
+    cert: str = ""
+    key: str = ""
+
+    @classmethod
+    def from_options(cls, flags: dict[str, str], **values: str) -> EtcdAccess:
+        """Checked options (values keyed user, password, ca, cert, key; `flags` names them for errors)."""
+        access = cls(**values)
+        if bool(access.user) != bool(access.password):
+            raise ValueError(f"{flags['user']} and {flags['password']}: give both (etcd's user and its password)")
+        if bool(access.cert) != bool(access.key):
+            raise ValueError(f"{flags['cert']} and {flags['key']}: give both (a client certificate and its key)")
+        if access.cert and not access.ca:
+            raise ValueError(f"{flags['cert']}: needs {flags['ca']}, the CA that signed etcd's certificate")
+        for name in ("ca", "cert", "key"):
+            path = getattr(access, name)
+            if path and not Path(path).is_file():
+                raise ValueError(f"{flags[name]}: no such file: {path}")
+        return access
+
+    def client_options(self) -> dict[str, Any]:
+        return {
+            "user": self.user or None,
+            "password": self.password or None,
+            "ca_cert": self.ca or None,
+            "cert_cert": self.cert or None,
+            "cert_key": self.key or None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     key: str
     value: str
@@ -62,10 +101,13 @@ class Change:
 class Etcd:
     """A client for a list of endpoints, reconnecting to the next one when a call fails."""
 
-    def __init__(self, endpoints: str, timeout: float = 5.0, option: str = "--fleet-etcd") -> None:
+    def __init__(
+        self, endpoints: str, timeout: float = 5.0, option: str = "--fleet-etcd", access: EtcdAccess | None = None
+    ) -> None:
         self.endpoints = parse_endpoints(endpoints, option)
         self.option = option
         self.timeout = timeout
+        self.access = access or EtcdAccess()
         self._client: Any = None
         self._index = 0
 
@@ -76,17 +118,53 @@ class Etcd:
         errors = []
         for _ in self.endpoints:
             try:
-                if self._client is None:
-                    host, port = self.endpoints[self._index]
-                    self._client = pyetcd.client(host, port, timeout=self.timeout)
-                return action(self._client)
+                return self._call_current(action)
             except _FAILURES as error:
                 if _lease_not_found(error):
                     raise LeaseNotFound(_reason(error)) from None
                 errors.append(f"{self.endpoints[self._index][0]}:{self.endpoints[self._index][1]}: {_reason(error)}")
                 self.close()
                 self._index = (self._index + 1) % len(self.endpoints)
-        raise EtcdUnavailable(f"etcd unavailable ({'; '.join(errors)}); start etcd or fix {self.option}")
+        hint = f"start etcd or fix {self.option}"
+        if any("authenticat" in error or "permission denied" in error or "user name" in error for error in errors):
+            hint = f"check etcd's user, password and role for this prefix ({self.option}-user/-password)"
+        elif any("SSL" in error or "handshake" in error or "certificate" in error for error in errors):
+            hint = f"check the TLS options ({self.option}-ca, -cert, -key) against etcd's certificates"
+        raise EtcdUnavailable(f"etcd unavailable ({'; '.join(errors)}); {hint}")
+
+    def _call_current(self, action: Callable[[Any], Any]) -> Any:
+        client = self._connected()
+        try:
+            return action(client)
+        except grpc.RpcError as error:
+            # etcd's sign-ins expire (--auth-token-ttl): sign in again once, and retry.
+            if not (self.access.user and _token_expired(error)):
+                raise
+        self._sign_in_again(client)
+        return action(client)
+
+    def _sign_in_again(self, client: Any) -> None:
+        """A new token on the same channel: closing it would end every watch that streams on it."""
+        request = etcdrpc.AuthenticateRequest(name=self.access.user, password=self.access.password)
+        token = client.authstub.Authenticate(request, self.timeout).token
+        client.metadata = (("token", token),)
+        if client.call_credentials is not None:
+            client.call_credentials = grpc.metadata_call_credentials(EtcdTokenCallCredentials(token))
+        # pyetcd's watcher keeps the token it was made with, for the streams it opens later.
+        watcher = client._stubs.get("watcher")
+        if watcher is not None:
+            watcher._metadata, watcher._credentials = client.metadata, client.call_credentials
+
+    def _connected(self) -> Any:
+        if self._client is None:
+            host, port = self.endpoints[self._index]
+            client = pyetcd.client(host, port, timeout=self.timeout, **self.access.client_options())
+            if not self.access.ca:
+                # gRPC refuses call credentials on a plain channel; the sign-in token also goes as call metadata,
+                # which is what etcd reads.
+                client.call_credentials = None
+            self._client = client
+        return self._client
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -154,6 +232,10 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, grpc.RpcError) and hasattr(error, "details"):
         return f"{error.code().name}: {error.details()}"
     return str(error) or type(error).__name__
+
+
+def _token_expired(error: grpc.RpcError) -> bool:
+    return error.code() == grpc.StatusCode.UNAUTHENTICATED and "token" in (error.details() or "")
 
 
 def _lease_not_found(error: BaseException) -> bool:

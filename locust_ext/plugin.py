@@ -27,7 +27,7 @@ from locust_ext.browser_user import PlanBrowserUser, browser_count
 from locust_ext.calibration import CalibrationShape
 from locust_ext.discovery import AgentDirectory
 from locust_ext.dispatch import Dispatcher
-from locust_ext.etcd_client import Etcd, EtcdUnavailable
+from locust_ext.etcd_client import Etcd, EtcdAccess, EtcdUnavailable
 from locust_ext.fleet import Fleet, FleetError
 from locust_ext.grpc_security import TOKEN_ENV, GrpcSecurity, SecurityConfigError
 from locust_ext.http_user import PlanHttpUser
@@ -100,7 +100,18 @@ def add_arguments(parser) -> None:
     group.add_argument(
         "--fleet-tls-key", metavar="PEM", default="", env_var="LOCUST_FLEET_TLS_KEY", help="The key of --fleet-tls-cert"
     )
+    group.add_argument("--fleet-etcd-user", default="", env_var="LOCUST_FLEET_ETCD_USER", help="etcd user")
+    group.add_argument("--fleet-etcd-ca", metavar="PEM", default="", help="Talk TLS to etcd, trusting this CA")
+    group.add_argument("--fleet-etcd-cert", metavar="PEM", default="", help="Client certificate for etcd")
+    group.add_argument("--fleet-etcd-key", metavar="PEM", default="", help="The key of --fleet-etcd-cert")
     # On the parser itself, not the group: only Locust's own add_argument can keep a secret out of its web UI.
+    parser.add_argument(
+        "--fleet-etcd-password",
+        default="",
+        env_var="LOCUST_FLEET_ETCD_PASSWORD",
+        help="locust-fleet: the password of --fleet-etcd-user (prefer the environment)",
+        include_in_web_ui=False,
+    )
     parser.add_argument(
         "--fleet-token",
         default="",
@@ -280,8 +291,17 @@ def start_fleet(
 
     options = environment.parsed_options
     grpc_gevent.init_gevent()
+    flags = {name: f"--fleet-etcd-{name}" for name in ("user", "password", "ca", "cert", "key")}
     try:
-        etcd = Etcd(options.fleet_etcd)
+        access = EtcdAccess.from_options(
+            flags,
+            user=options.fleet_etcd_user,
+            password=options.fleet_etcd_password,
+            ca=options.fleet_etcd_ca,
+            cert=options.fleet_etcd_cert,
+            key=options.fleet_etcd_key,
+        )
+        etcd = Etcd(options.fleet_etcd, access=access)
     except ValueError as error:
         exit_bad_input([str(error)])
     security = grpc_security(options)

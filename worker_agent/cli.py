@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from locust_ext.browser import browser_available
-from locust_ext.etcd_client import Etcd, parse_endpoints
+from locust_ext.etcd_client import Etcd, EtcdAccess, parse_endpoints
 from locust_ext.grpc_security import TOKEN_ENV, GrpcSecurity, SecurityConfigError, exposed_without_protection
 from worker_agent.agent import Agent
 from worker_agent.service import add_services, create_server
@@ -30,6 +30,14 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 _AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _LABEL_KEY = re.compile(r"[A-Za-z0-9._/-]{1,63}")
+ETCD_PASSWORD_ENV = "LOCUST_FLEET_ETCD_PASSWORD"
+ETCD_ACCESS_FLAGS = {
+    "user": "--etcd-user",
+    "password": f"--etcd-password ({ETCD_PASSWORD_ENV})",
+    "ca": "--etcd-ca",
+    "cert": "--etcd-cert",
+    "key": "--etcd-key",
+}
 
 
 class HostPort(NamedTuple):
@@ -48,7 +56,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         security = GrpcSecurity.from_options(args.tls_cert, args.tls_key, args.tls_ca, args.token, flags)
         server, port = create_server(str(args.listen), security)
-    except SecurityConfigError as error:
+        etcd_access = EtcdAccess.from_options(
+            ETCD_ACCESS_FLAGS,
+            user=args.etcd_user,
+            password=args.etcd_password,
+            ca=args.etcd_ca,
+            cert=args.etcd_cert,
+            key=args.etcd_key,
+        )
+    except (SecurityConfigError, ValueError) as error:
         sys.exit(f"locust-fleet-agent: {error}")
     except RuntimeError as error:
         sys.exit(f"locust-fleet-agent: --listen {args.listen}: cannot listen there ({error})")
@@ -58,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     agent_id = args.id or f"{socket.gethostname()}-{address.port}"
     identity = AgentIdentity.of_this_machine(agent_id, str(address), args.labels, security.describe())
     # An etcd call slower than the keep-alive interval would let the lease expire anyway.
-    etcd = Etcd(args.etcd, timeout=max(1.0, args.ttl / 3), option="--etcd")
+    etcd = Etcd(args.etcd, timeout=max(1.0, args.ttl / 3), option="--etcd", access=etcd_access)
     with tempfile.TemporaryDirectory(prefix="locust-fleet-agent-") as workdir:
         probe = None if args.no_browser else browser_available
         agent = Agent(identity, etcd, args.prefix, args.ttl, Path(workdir), args.processes, browser_probe=probe)
@@ -137,6 +153,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get(TOKEN_ENV, ""),
         help=f"refuse every call without this shared token (default: ${TOKEN_ENV}; the environment keeps it out of ps)",
     )
+    etcd_access = parser.add_argument_group("etcd access", "etcd's own authentication and TLS, when it has them")
+    etcd_access.add_argument("--etcd-user", default="", help="etcd user (with --etcd-password)")
+    etcd_access.add_argument(
+        "--etcd-password",
+        default=os.environ.get(ETCD_PASSWORD_ENV, ""),
+        help=f"its password (default: ${ETCD_PASSWORD_ENV}; the environment keeps it out of ps)",
+    )
+    etcd_access.add_argument("--etcd-ca", default="", metavar="PEM", help="talk TLS to etcd, trusting this CA")
+    etcd_access.add_argument("--etcd-cert", default="", metavar="PEM", help="client certificate for etcd")
+    etcd_access.add_argument("--etcd-key", default="", metavar="PEM", help="the key of --etcd-cert")
     parser.add_argument(
         "--ttl", type=_positive_int, default=10, metavar="SECONDS", help="etcd lease TTL (default: %(default)s)"
     )
