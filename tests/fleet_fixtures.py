@@ -331,13 +331,17 @@ class FleetMaster(LocustMaster):
         self.etcd, self.prefix, self.extra = etcd, prefix, extra
 
     def start(self) -> FleetMaster:
+        self.launch()
+        wait_until(lambda: self.api("GET", "/agents")[0] == 200, 60, "the master's fleet API answered", self.log)
+        return self
+
+    def launch(self) -> None:
+        """Start the process without waiting for its API (which may answer only after a login)."""
         command = [str(LOCUST_FLEET), "--master", "--master-bind-host", "127.0.0.1"]
         command += ["--master-bind-port", str(self.port), "--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
         command += ["--fleet-etcd", self.etcd.endpoint, "--fleet-prefix", self.prefix, *self.extra]
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda: self.api("GET", "/agents")[0] == 200, 60, "the master's fleet API answered", self.log)
-        return self
 
     def api(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
