@@ -333,9 +333,30 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "locust-fleet API", "version": "1"},
         "servers": [{"url": "/fleet/api"}],
-        "paths": PATHS,
+        "paths": _with_guard_answers(PATHS),
         "components": {"schemas": schemas},
     }
+
+
+_METHODS = ("get", "put", "post", "delete")
+
+
+def _with_guard_answers(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may answer 401 (--web-login), one that changes something 403 (from another site), one
+    that takes JSON 415 (another content type)."""
+    guarded: dict[str, Any] = {}
+    for path, item in paths.items():
+        guarded[path] = dict(item)
+        for method in _METHODS:
+            if method not in item:
+                continue
+            responses = {**item[method]["responses"], "401": _error("log in first (the master runs with --web-login)")}
+            if method != "get":
+                responses["403"] = _error("sent from another site")
+            if "application/json" in item[method].get("requestBody", {}).get("content", {}):
+                responses["415"] = _error("the body is not JSON (Content-Type: application/json)")
+            guarded[path][method] = {**item[method], "responses": responses}
+    return guarded
 
 
 def _plan_schemas() -> dict[str, Any]:

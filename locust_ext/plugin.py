@@ -18,6 +18,7 @@ from typing import Any
 
 import gevent
 from flask import request
+from flask_login import current_user
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -36,7 +37,7 @@ from locust_ext.plan import Plan, PlanError, load_plan, plan_to_json
 from locust_ext.plan_store import PlanStore, RevisionConflict
 from locust_ext.runtime import CompiledPlan
 from locust_ext.shapes import plan_shape
-from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint
+from locust_ext.web_api import AGENT_COLUMNS, agents_tab_rows, create_blueprint, refuse_other_sites
 from locust_ext.web_page import create_page_blueprint, link_from_locust_page
 from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
 
@@ -355,8 +356,10 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
     web_ui.app.json.compact = True
     base_path = getattr(environment.parsed_options, "web_base_path", "") or ""
     base_path = base_path.rstrip("/")
-    web_ui.app.register_blueprint(create_blueprint(fleet, base_path, web_ui.auth_required_if_enabled))
-    web_ui.app.register_blueprint(create_page_blueprint(base_path, web_ui.auth_required_if_enabled))
+    logged_in = functools.partial(is_logged_in, web_ui)
+    web_ui.app.register_blueprint(create_blueprint(fleet, base_path, logged_in))
+    web_ui.app.register_blueprint(create_page_blueprint(base_path, logged_in))
+    refuse_other_sites(web_ui.app)
     link_from_locust_page(web_ui.app, base_path)
     web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
     web_ui.template_args["extended_tables"] = [
@@ -369,6 +372,15 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
             extended = [{"key": "fleet-agents", "data": agents_tab_rows(fleet)}]
             response.set_data(json.dumps({**response.json, "extended_stats": extended}))
         return response
+
+
+def is_logged_in(web_ui: Any) -> bool:
+    """Whether the request may go on: always, unless --web-login asks for a login that has not happened.
+
+    Not Locust's auth_required_if_enabled: it turns every exception of the view, our 400s and 404s included,
+    into a 200 page of text.
+    """
+    return not web_ui.web_login or current_user.is_authenticated
 
 
 def deploy_at_start(environment: Environment, fleet: Fleet, plan: Plan | None, spec: str) -> None:

@@ -1,16 +1,21 @@
 """The REST API under `<web base path>/fleet/api`, a Flask blueprint behind the same login as Locust's own routes.
 
 Bad input answers 400 `{"error", "path"}` (plan errors also list every issue); a plan saved by someone else
-since the revision in `If-Match` answers 412; etcd away answers 503. Handlers stay thin: they parse the
-request and call `Fleet` or `PlanStore`.
+since the revision in `If-Match` answers 412; etcd away answers 503; without the login `--web-login` asks for,
+401. Handlers stay thin: they parse the request and call `Fleet` or `PlanStore`.
+
+Other web sites get nowhere: a request that changes something (any method but GET, HEAD and OPTIONS), here or
+on Locust's own routes, is refused when the browser says it comes from another site, and the API's answers
+allow only their own origin, so a page elsewhere cannot read them either (Locust's app allows every origin).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from locust_ext.etcd_client import EtcdUnavailable
@@ -33,8 +38,17 @@ AGENT_COLUMNS = [
 ]
 
 
-def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
+def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]) -> Blueprint:
+    """The API; `logged_in` says whether the request may go on (Locust's --web-login)."""
     api = Blueprint("fleet_api", __name__, url_prefix=f"{base_path}/fleet/api")
+
+    @api.before_request
+    def require_login() -> Any:
+        # One check for every route, so no route can be added without it.
+        if logged_in():
+            return None
+        message = f"log in first: this master runs with --web-login (the login page is {base_path}/login)"
+        return jsonify(error=message, path=""), 401
 
     @api.errorhandler(FleetError)
     def fleet_error(error: FleetError) -> tuple[Response, int]:
@@ -62,8 +76,13 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
     def etcd_unavailable(error: EtcdUnavailable) -> tuple[Response, int]:
         return jsonify(error=str(error), path=""), 503
 
+    @api.after_request
+    def unreadable_elsewhere(response: Response) -> Response:
+        # Locust's CORS extension leaves alone an answer that already names its allowed origin: this one.
+        response.headers["Access-Control-Allow-Origin"] = request.host_url.rstrip("/")
+        return response
+
     @api.get("/agents")
-    @auth
     def list_agents() -> Any:
         agents = fleet.agents()
         if not fleet.directory.available:
@@ -71,18 +90,15 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         return jsonify(agents=agents)
 
     @api.get("/plans")
-    @auth
     def list_plans() -> Any:
         return jsonify(plans=fleet.store.list())
 
     @api.get("/plans/<name>")
-    @auth
     def get_plan(name: str) -> Any:
         stored = _stored_plan(fleet, name)
         return _with_revision(jsonify(stored.plan), stored.revision)
 
     @api.put("/plans/<name>")
-    @auth
     def put_plan(name: str) -> Any:
         body = _json_body()
         try:
@@ -94,7 +110,6 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         return _with_revision(jsonify(name=stored.name, revision=stored.revision, plan=stored.plan), stored.revision)
 
     @api.get("/plans/<name>/calibration")
-    @auth
     def get_calibration(name: str) -> Any:
         try:
             return jsonify(fleet.store.calibration(name))
@@ -102,7 +117,6 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
             raise FleetError(f"plan '{name}' has no calibration yet; run a plan with load.calibrate", "", 404) from None
 
     @api.delete("/plans/<name>")
-    @auth
     def delete_plan(name: str) -> Any:
         try:
             fleet.store.delete(name)
@@ -111,12 +125,10 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         return "", 204
 
     @api.get("/schema")
-    @auth
     def schema() -> Any:
         return jsonify(describe() | {"importFormats": IMPORT_FORMATS})
 
     @api.post("/import")
-    @auth
     def import_() -> Any:
         include_static = request.args.get("includeStatic", "") in ("1", "true")
         text = request.get_data(as_text=True)
@@ -124,17 +136,14 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         return jsonify(plan=result.plan, warnings=result.warnings, format=result.format)
 
     @api.get("/openapi.json")
-    @auth
     def openapi() -> Any:
         return jsonify(document())
 
     @api.post("/try")
-    @auth
     def try_once() -> Any:
         return jsonify(try_plan(parse_plan(_json_body())))
 
     @api.post("/deploy")
-    @auth
     def deploy() -> Any:
         body = _json_body()
         agents = fleet.resolve_agents(body.get("agents"))
@@ -142,17 +151,14 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         return jsonify(fleet.deploy(plan, agents, body.get("processes", 0)))
 
     @api.get("/rate")
-    @auth
     def rate() -> Any:
         return jsonify(fleet.target_rate.summary())
 
     @api.get("/screenshots")
-    @auth
     def list_screenshots() -> Any:
         return jsonify(screenshots=fleet.screenshots.list())
 
     @api.get("/screenshots/<int:shot_id>.png")
-    @auth
     def screenshot(shot_id: int) -> Any:
         shot = fleet.screenshots.get(shot_id)
         if shot is None:
@@ -160,7 +166,6 @@ def create_blueprint(fleet: Fleet, base_path: str, auth: Callable) -> Blueprint:
         return Response(shot.png, mimetype="image/png")
 
     @api.post("/release")
-    @auth
     def release() -> Any:
         return jsonify(fleet.release(fleet.resolve_agents(_json_body().get("agents"))))
 
@@ -183,7 +188,8 @@ def _current_revision(fleet: Fleet, name: str) -> int:
 
 def _json_body() -> dict[str, Any]:
     if not request.is_json:
-        raise FleetError("expected a JSON body (Content-Type: application/json)", "body")
+        got = request.content_type or "none"
+        raise FleetError(f"expected a JSON body (Content-Type: application/json), got {got}", "Content-Type", 415)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise FleetError("expected a JSON object", "body")
@@ -203,6 +209,24 @@ def _if_match() -> int | None:
 def _with_revision(response: Response, revision: int) -> Response:
     response.headers["ETag"] = f'"{revision}"'
     return response
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_other_sites(app: Flask) -> None:
+    """Refuse requests that change something when the browser says another site sent them (403)."""
+
+    @app.before_request
+    def same_site_only() -> Any:
+        if request.method in SAFE_METHODS:
+            return None
+        origin = request.headers.get("Origin")
+        fetch_site = request.headers.get("Sec-Fetch-Site", "same-origin")
+        if fetch_site in ("same-origin", "none") and (not origin or urlsplit(origin).netloc == request.host):
+            return None
+        message = f"refused: a {request.method} from another site ({origin or fetch_site}); use this page or the API"
+        return jsonify(error=message, path="Origin"), 403
 
 
 def agents_tab_rows(fleet: Fleet) -> list[dict[str, str]]:

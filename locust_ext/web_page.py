@@ -1,4 +1,5 @@
-"""The fleet page: the built front end (`web_ui/dist`) under `<web base path>/fleet/`, behind Locust's login.
+"""The fleet page: the built front end (`web_ui/dist`) under `<web base path>/fleet/`, behind Locust's login
+(`--web-login`: a visitor who has not logged in is sent to Locust's login page).
 
 The page is a single-page app; the plugin also adds a "Fleet" link to Locust's own page, so the two are one
 click apart. A missing build answers 503 with what to run, not a blank page.
@@ -11,18 +12,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request, send_from_directory
+from flask import Blueprint, Flask, Response, redirect, request, send_from_directory, url_for
 
 BUILD_DIR = Path(os.environ.get("LOCUST_FLEET_WEB_UI", Path(__file__).resolve().parent.parent / "web_ui" / "dist"))
 LINK_SCRIPT = "locust-link.js"
 _NOT_BUILT = "The fleet page is not built: run ./scripts/install.sh (it builds web_ui/ with npm).\n"
 
 
-def create_page_blueprint(base_path: str, auth: Callable) -> Blueprint:
+def create_page_blueprint(base_path: str, logged_in: Callable[[], bool]) -> Blueprint:
     page = Blueprint("fleet_page", __name__, url_prefix=f"{base_path}/fleet")
 
+    @page.before_request
+    def require_login() -> Any:
+        # The link script is added to Locust's login page too, so it is served to anyone.
+        if logged_in() or request.endpoint == f"{page.name}.link_script":
+            return None
+        return redirect(url_for("locust.login"))
+
     @page.get("/")
-    @auth
     def index() -> Any:
         if not (BUILD_DIR / "index.html").is_file():
             return Response(_NOT_BUILT, 503, mimetype="text/plain")
@@ -31,7 +38,6 @@ def create_page_blueprint(base_path: str, auth: Callable) -> Blueprint:
         return response
 
     @page.get("/assets/<path:name>")
-    @auth
     def asset(name: str) -> Any:
         # Vite names assets by content hash, so they never change under the same URL.
         return send_from_directory(BUILD_DIR / "assets", name, max_age=365 * 24 * 3600)

@@ -1,0 +1,141 @@
+"""The master's web side: `--web-login` guards the page and every API route, changes come as JSON from this
+site only, and other sites cannot read the API's answers."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from locust_ext.openapi import document
+from tests.fleet_fixtures import EtcdServer, FleetMaster, demo_plan, wait_until
+from tests.reliability import record
+
+pytest_plugins = ("tests.fleet_fixtures",)
+LOGIN_LOCUSTFILE = Path(__file__).with_name("login_locustfile.py")
+PASSWORD = "operator-pw-0123456789"
+EVIL = "http://evil.example"
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+def opener(jar: http.cookiejar.CookieJar | None = None) -> urllib.request.OpenerDirector:
+    handlers: list[Any] = [NoRedirects()]
+    if jar is not None:
+        handlers.append(urllib.request.HTTPCookieProcessor(jar))
+    return urllib.request.build_opener(*handlers)
+
+
+def send(
+    client: urllib.request.OpenerDirector, url: str, method: str = "GET", body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with client.open(request, timeout=15) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def login_master(
+    tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FleetMaster]:
+    monkeypatch.setenv("FLEET_TEST_PASSWORD", PASSWORD)
+    extra = ("-f", str(LOGIN_LOCUSTFILE), "--web-login")
+    master = FleetMaster(tmp_path / "unused.json", tmp_path / "login-master.log", etcd_server, fleet_prefix, extra)
+    master.launch()
+    try:
+        wait_until(lambda: master.api("GET", "/agents")[0] == 401, 60, "the API asked for a login", master.log)
+        yield master
+    finally:
+        master.stop()
+
+
+def every_operation() -> list[tuple[str, str]]:
+    """(method, path) of every operation the OpenAPI description lists, with its parameters filled in."""
+    operations = []
+    for path, item in document()["paths"].items():
+        concrete = re.sub(r"\{name\}", "some-plan", re.sub(r"\{id\}", "1", path))
+        operations += [(method.upper(), concrete) for method in ("get", "put", "post", "delete") if method in item]
+    return operations
+
+
+def test_with_web_login_the_page_and_every_api_route_refuse_strangers(login_master: FleetMaster, demo_app: str) -> None:
+    stranger = opener()
+    plan = json.dumps(demo_plan(demo_app) | {"name": "some-plan"}).encode()
+    refused = 0
+    for method, path in every_operation():
+        body = None if method in ("GET", "DELETE") else plan
+        status, _, content = send(stranger, f"{login_master.url}/fleet/api{path}", method, body, **json_type())
+        assert status == 401, (method, path, status, content[:200])
+        assert "log in first" in json.loads(content)["error"], content
+        refused += 1
+    page_status, page_headers, _ = send(stranger, f"{login_master.url}/fleet/")
+    assert page_status == 302 and "/login" in page_headers["Location"], (page_status, page_headers)
+
+    jar = http.cookiejar.CookieJar()
+    operator = opener(jar)
+    form = urllib.parse.urlencode({"username": "operator", "password": PASSWORD}).encode()
+    login_url = f"{login_master.url}/login_submit"
+    assert send(operator, login_url, "POST", form, **{"Content-Type": "application/x-www-form-urlencoded"})[0] == 302
+    status, _, content = send(operator, f"{login_master.url}/fleet/api/plans")
+    assert status == 200 and json.loads(content) == {"plans": []}, content  # nothing the strangers sent was kept
+    status, _, _ = send(operator, f"{login_master.url}/fleet/api/plans/some-plan", "PUT", plan, **json_type())
+    assert status == 200
+    assert send(operator, f"{login_master.url}/fleet/")[0] == 200
+    record(
+        "input",
+        "requests without a login (--web-login)",
+        tried=refused + 1,
+        survived=refused + 1,
+        detail=f"every one of the {refused} API operations answered 401, the page redirected to the login",
+    )
+
+
+def json_type() -> dict[str, str]:
+    return {"Content-Type": "application/json"}
+
+
+def test_changes_come_as_json_from_this_site_only(fleet_master: FleetMaster, demo_app: str) -> None:
+    client = opener()
+    api = f"{fleet_master.url}/fleet/api"
+    plan = json.dumps(demo_plan(demo_app) | {"name": "guarded-web"}).encode()
+    own_origin = fleet_master.url
+
+    status, _, content = send(client, f"{api}/plans/guarded-web", "PUT", plan, **{"Content-Type": "text/plain"})
+    assert status == 415 and "expected a JSON body" in json.loads(content)["error"], content
+    cross_site = [
+        {**json_type(), "Origin": EVIL},
+        {**json_type(), "Sec-Fetch-Site": "cross-site"},
+        {**json_type(), "Origin": "http://127.0.0.1:1", "Sec-Fetch-Site": "same-site"},
+    ]
+    for headers in cross_site:
+        status, _, content = send(client, f"{api}/plans/guarded-web", "PUT", plan, **headers)
+        assert status == 403 and "from another site" in json.loads(content)["error"], (headers, content)
+        status, _, _ = send(client, f"{fleet_master.url}/swarm", "POST", b"user_count=1&spawn_rate=1", **headers)
+        assert status == 403, headers  # Locust's own routes too: another site cannot start a run
+    assert fleet_master.api("GET", "/plans/guarded-web")[0] == 404
+
+    status, _, _ = send(client, f"{api}/plans/guarded-web", "PUT", plan, **json_type(), Origin=own_origin)
+    assert status == 200
+    status, headers, _ = send(client, f"{api}/plans", Origin=EVIL)
+    assert status == 200 and headers.get("Access-Control-Allow-Origin") == own_origin, headers
+    record(
+        "input",
+        "requests from another site or not JSON",
+        tried=1 + 2 * len(cross_site),
+        survived=1 + 2 * len(cross_site),
+        detail="a text/plain body answered 415; PUT and Locust's /swarm from another site answered 403",
+    )
