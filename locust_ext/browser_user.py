@@ -368,7 +368,7 @@ class PlanBrowserUser(User):
             proxy_host=proxy.hostname if proxy else None,
             proxy_port=proxy.port if proxy else None,
         )
-        return HttpSteps(self, client, self.render_context, timeout)
+        return HttpSteps(self, client, self.render_context, timeout, self.plan.http.secrets)
 
     def on_start(self) -> None:
         take_rows_or_stop(self, self.rows)

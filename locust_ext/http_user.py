@@ -25,6 +25,7 @@ from locust_ext.extractors import ResponseView, cookie_in_set_cookie
 from locust_ext.pacing import pacer
 from locust_ext.proto import fleet_pb2
 from locust_ext.runtime import DEFAULT_TIMEOUT_S, CompiledPlan, CompiledStep, PreparedRequest, StepFailure
+from locust_ext.secrets import Secrets
 from locust_ext.templating import RenderContext
 
 logger = logging.getLogger(__name__)
@@ -104,11 +105,14 @@ def take_rows_or_stop(user: User, rows: UserRows) -> None:
 class HttpSteps:
     """Sends HTTP steps through one user's FastHttpSession; each step is a row in Locust's statistics."""
 
-    def __init__(self, user: User, client: FastHttpSession, context: RenderContext, network_timeout: float) -> None:
+    def __init__(
+        self, user: User, client: FastHttpSession, context: RenderContext, network_timeout: float, secrets: Secrets
+    ) -> None:
         self.user = user
         self.client = client
         self.context = context
         self.network_timeout = network_timeout
+        self.secrets = secrets
         # The plan decides which statuses fail (STATUS asserts); Locust's client must hand every response back.
         client.client.valid_response_codes = _EVERY_STATUS
 
@@ -119,7 +123,7 @@ class HttpSteps:
         try:
             request = step.prepare(self.context)
         except StepFailure as failure:
-            report_failure(self.user, step.method, step.name, failure)
+            report_failure(self.user, step.method, step.name, self._masked(failure))
             return False
         pacer.wait()
         with self._send(step, request) as response:
@@ -137,10 +141,16 @@ class HttpSteps:
             try:
                 step.verify(view, self.context)
             except StepFailure as failure:
-                response.failure(failure)
+                response.failure(self._masked(failure, request.headers, response.headers or {}))
                 return False
             response.success()
             return True
+
+    def _masked(self, failure: StepFailure, *headers: Any) -> StepFailure:
+        """The failure with secret values masked: its message lands in Locust's statistics, logs and reports."""
+        values = self.secrets.values(self.context.variables, headers)
+        masked = self.secrets.mask_text(str(failure), values)
+        return failure if masked == str(failure) else StepFailure(masked)
 
     def _send(self, step: CompiledStep, request: PreparedRequest) -> ResponseContextManager:
         kwargs: dict[str, Any] = {
@@ -194,7 +204,7 @@ class PlanHttpUser(FastHttpUser):
         self.render_context = RenderContext(dict(self.plan.variables), next_user_id(environment))
         if not self.plan.session:
             self.client.client.cookiejar = None
-        self.steps = HttpSteps(self, self.client, self.render_context, self.network_timeout)
+        self.steps = HttpSteps(self, self.client, self.render_context, self.network_timeout, self.plan.secrets)
         self.rows = UserRows(self.plan.feeders, self.render_context)
         self._setup_done = not self.plan.setup
 

@@ -142,7 +142,8 @@ PATHS: dict[str, Any] = {
     },
     "/try": {
         "post": {
-            "summary": "Run every step of a plan once from the master",
+            "summary": "Run every step of a plan once from the master (secrets masked unless reveal=1)",
+            "parameters": [{"name": "reveal", "in": "query", "schema": {"enum": ["0", "1", "true", "false"]}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Plan")}}},
             "responses": {"200": _json(_ref("TryResult"), "each step's outcome"), "400": _json(_ref("PlanErrors"), "")},
         }
@@ -326,6 +327,7 @@ def document() -> dict[str, Any]:
                 "ok": {"type": "boolean"},
                 "steps": {"type": "array", "items": _TRY_STEP},
                 "variables": {"type": "object", "additionalProperties": _STRING},
+                "revealed": {"type": "boolean", "description": "false: secrets are masked as ••••••"},
             }
         ),
     }

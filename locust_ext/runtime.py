@@ -21,6 +21,7 @@ from locust_ext.datasets import DataSetFeeder
 from locust_ext.extractors import Extract, ResponseView, compile_save
 from locust_ext.plan import whole_numbers
 from locust_ext.proto import fleet_pb2
+from locust_ext.secrets import Secrets
 from locust_ext.templating import RenderContext, TemplateMap, UndefinedVariable, compile_template
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -271,6 +272,7 @@ class CompiledPlan:
         self.setup = [CompiledStep(step) for step in plan.setup]
         self.tasks = [CompiledChain.of(task, [CompiledStep(step) for step in task.steps]) for task in plan.tasks]
         self._weighted_tasks = WeightedChains(self.tasks)
+        self.secrets = Secrets(plan.secrets)
 
     def pick_task(self) -> CompiledChain[CompiledStep]:
         return self._weighted_tasks.pick()

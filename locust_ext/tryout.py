@@ -2,7 +2,8 @@
 
 Outside Locust's statistics on purpose: a plain httpx client (one cookie jar, as one virtual user has),
 the same compiled steps as the load, and for each step the request as sent, the response, its time, the
-values saved and every assertion's outcome (not only the first failure, as under load).
+values saved and every assertion's outcome (not only the first failure, as under load). Secrets (credential
+headers, the plan's `secrets`) are masked unless the caller asks to reveal them.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import httpx
 from locust_ext.extractors import ResponseView
 from locust_ext.plan import Plan
 from locust_ext.runtime import CompiledPlan, CompiledStep, PreparedRequest, StepFailure
+from locust_ext.secrets import Secrets
 from locust_ext.templating import RenderContext
 
 BODY_PREVIEW_CHARS = 64 * 1024
 
 
-def try_plan(plan: Plan) -> dict[str, Any]:
+def try_plan(plan: Plan, reveal: bool = False) -> dict[str, Any]:
     """Run the setup steps, then every task's steps in order, once; later steps see what earlier ones saved."""
     compiled = CompiledPlan(plan)
     context = RenderContext(dict(compiled.variables), user_id=1)
@@ -31,7 +33,16 @@ def try_plan(plan: Plan) -> dict[str, Any]:
         located += [(f"tasks[{task_index}].steps[{index}]", step) for index, step in enumerate(chain.steps)]
     with httpx.Client(base_url=plan.host, proxy=plan.proxy or None, verify=False) as client:
         steps = [_try_step(client, step, context, path, compiled.session) for path, step in located]
-    return {"ok": all(step["ok"] for step in steps), "steps": steps, "variables": dict(context.variables)}
+    result = {"ok": all(step["ok"] for step in steps), "steps": steps, "variables": dict(context.variables)}
+    if reveal:
+        return result | {"revealed": True}
+    return _masked(result, Secrets(plan.secrets), context.variables)
+
+
+def _masked(result: dict[str, Any], secrets: Secrets, variables: dict[str, str]) -> dict[str, Any]:
+    exchanged = [step.get(side, {}).get("headers", {}) for step in result["steps"] for side in ("request", "response")]
+    values = secrets.values(variables, exchanged)
+    return secrets.mask_tree(result, values) | {"revealed": False}
 
 
 def _try_step(

@@ -141,7 +141,9 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
 
     @api.post("/try")
     def try_once() -> Any:
-        return jsonify(try_plan(parse_plan(_json_body())))
+        # Secrets stay masked unless asked for: ?reveal=1.
+        reveal = request.args.get("reveal", "") in ("1", "true")
+        return jsonify(try_plan(parse_plan(_json_body()), reveal))
 
     @api.post("/deploy")
     def deploy() -> Any:

@@ -20,7 +20,7 @@ REQUIRES_FIELD_NUMBER: _ClassVar[int]
 requires: _descriptor.FieldDescriptor
 
 class Plan(_message.Message):
-    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load")
+    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets")
     class VariablesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +39,7 @@ class Plan(_message.Message):
     JOURNEYS_FIELD_NUMBER: _ClassVar[int]
     USERS_FIELD_NUMBER: _ClassVar[int]
     LOAD_FIELD_NUMBER: _ClassVar[int]
+    SECRETS_FIELD_NUMBER: _ClassVar[int]
     name: str
     host: str
     session: bool
@@ -50,7 +51,8 @@ class Plan(_message.Message):
     journeys: _containers.RepeatedCompositeFieldContainer[Journey]
     users: Users
     load: Load
-    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ...) -> None: ...
+    secrets: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ..., secrets: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Load(_message.Message):
     __slots__ = ("target_rps", "step", "stages", "calibrate")
