@@ -557,3 +557,41 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
     }
     status, result = master.api("GET", f"/plans/{name}/calibration")
     assert status == 200 and result["state"] == "knee" and result["knee"]["users"] == 5, result
+
+
+def test_secrets_are_named_in_the_page_and_masked_in_try_once_until_revealed(
+    browser: PageBrowser, master: FleetMaster, demo_app: str
+) -> None:
+    name = "page-secrets"
+    step = {"name": "health", "url": "/health?key=${apiKey}", "headers": {"Authorization": "Bearer tok-page-0123456"}}
+    plan = {
+        "name": name,
+        "host": demo_app,
+        "variables": {"apiKey": "key-page-0123456"},
+        "tasks": [{"name": "t", "steps": [step]}],
+    }
+    assert master.api("PUT", f"/plans/{name}", plan)[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await at(page, "secrets").fill("apiKey, bad name")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.get_by_text('bad name: expected a variable or header name, got "bad name"')).to_be_visible()
+        await at(page, "secrets").fill("apiKey")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.get_by_label("Plan problems")).to_have_count(0)
+        await page.get_by_role("button", name="Try once").click()
+        result = page.get_by_label("Try once result")
+        await expect(result).to_contain_text("All 1 steps passed")
+        await expect(page.get_by_label("Secrets masked")).to_be_visible()
+        await result.get_by_role("button", name=re.compile("health")).click()
+        await expect(result).to_contain_text("••••••")
+        assert "tok-page-0123456" not in await result.inner_text()
+        assert "key-page-0123456" not in await result.inner_text()
+        await page.get_by_role("button", name="Run again showing them").click()
+        await expect(page.get_by_label("Secrets masked")).to_have_count(0)
+        await result.get_by_role("button", name=re.compile("health")).click()
+        await expect(result).to_contain_text("tok-page-0123456")
+
+    browser.run(scenario)
+    assert stored(master, name)["secrets"] == ["apiKey"]

@@ -212,10 +212,10 @@ function FleetPage() {
       showIssues(failure);
     }
   };
-  const tryOnce = async () => {
+  const tryOnce = async (reveal = false) => {
     setTrying(true);
     try {
-      setTryOutcome(await api.tryOnce(open!.plan));
+      setTryOutcome(await api.tryOnce(open!.plan, reveal));
       setIssues([]);
       setView('try');
     } catch (failure) {
@@ -303,7 +303,7 @@ function FleetPage() {
               trying={trying}
               onRename={(name) => setOpen({ ...open, plan: { ...open.plan, name } })}
               onSave={() => save()}
-              onTry={tryOnce}
+              onTry={() => tryOnce()}
               onExport={() => download(open.plan.name, open.plan)}
             />
             <Tabs value={view} onChange={(_, value) => setView(value)} sx={{ px: 2, borderBottom: 1, borderColor: 'divider', minHeight: 40 }}>
@@ -328,7 +328,7 @@ function FleetPage() {
                 </Box>
               )}
               {view === 'try' &&
-                (tryOutcome ? <TryResult outcome={tryOutcome} /> : <Typography color="text.secondary">Press Try once to run every step once from the master.</Typography>)}
+                (tryOutcome ? <TryResult outcome={tryOutcome} onReveal={() => tryOnce(true)} /> : <Typography color="text.secondary">Press Try once to run every step once from the master.</Typography>)}
               {view === 'fleet' && <FleetAndRun open={open} dirty={dirty} />}
             </Box>
           </ErrorsContext.Provider>

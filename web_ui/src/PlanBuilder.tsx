@@ -1,12 +1,12 @@
 // The whole plan as sections: settings, data sets, setup, tasks (HTTP chains) and journeys (browser steps).
 import AddIcon from '@mui/icons-material/Add';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
-import { Alert, Box, Button, FormControlLabel, Paper, Switch, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
-import type { ReactNode } from 'react';
+import { Alert, Box, Button, FormControlLabel, Paper, Switch, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
+import { useEffect, useState, type ReactNode } from 'react';
 
 import { BrowserStepList } from './BrowserStepEditor';
 import { HttpStepList } from './HttpStepEditor';
-import { join, useFieldError } from './errors';
+import { join, useErrorsUnder, useFieldError } from './errors';
 import { ChoiceInput, KeyValueEditor, NumberInput, TextInput } from './fields';
 import { ItemControls, listActions, replaceAt, withField } from './lists';
 import { choices, field, useSchema } from './schema';
@@ -84,7 +84,33 @@ function Settings({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => vo
         Variables
       </Typography>
       <KeyValueEditor path="variables" value={plan.variables} onChange={(value) => set('variables', value)} addLabel="Add variable" />
+      <SecretsInput secrets={plan.secrets ?? []} onChange={(value) => set('secrets', value)} />
     </Section>
+  );
+}
+
+// Names typed as a comma-separated list; each name's errors come back at secrets[i].
+function SecretsInput({ secrets, onChange }: { secrets: string[]; onChange: (secrets: string[]) => void }) {
+  const [text, setText] = useState(secrets.join(', '));
+  const error = useErrorsUnder('secrets').map((issue) => `${secrets[Number(issue.path.slice(8, -1))] ?? ''}: ${issue.message}`)[0];
+  useEffect(() => {
+    if (text.split(',').map((name) => name.trim()).filter(Boolean).join(',') !== secrets.join(',')) setText(secrets.join(', '));
+  }, [secrets]);
+  return (
+    <TextField
+      label="Secrets (variables and headers masked in try once and failure messages)"
+      placeholder="password, token, X-Session"
+      value={text}
+      fullWidth
+      error={Boolean(error)}
+      helperText={error ?? 'Authorization, Cookie and API key headers always are'}
+      inputProps={{ 'data-path': 'secrets' }}
+      onChange={(event) => {
+        setText(event.target.value);
+        onChange(event.target.value.split(',').map((name) => name.trim()).filter(Boolean));
+      }}
+      sx={{ mt: 2 }}
+    />
   );
 }
 

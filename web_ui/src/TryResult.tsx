@@ -2,12 +2,13 @@
 import CancelIcon from '@mui/icons-material/Cancel';
 import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
-import { Accordion, AccordionDetails, AccordionSummary, Alert, Box, Chip, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
+import { Accordion, AccordionDetails, AccordionSummary, Alert, Box, Button, Chip, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 
 export interface TryOutcome {
   ok: boolean;
   steps: any[];
   variables: Record<string, string>;
+  revealed: boolean;
 }
 
 function pretty(body: string, headers: Record<string, string> | undefined): string {
@@ -111,13 +112,27 @@ function StepResult({ step }: { step: any }) {
   );
 }
 
-export function TryResult({ outcome }: { outcome: TryOutcome }) {
+export function TryResult({ outcome, onReveal }: { outcome: TryOutcome; onReveal: () => void }) {
   const passed = outcome.steps.filter((step) => step.ok).length;
   return (
     <Box aria-label="Try once result">
       <Alert severity={outcome.ok ? 'success' : 'error'} sx={{ mb: 1 }}>
         {outcome.ok ? `All ${outcome.steps.length} steps passed` : `${passed} of ${outcome.steps.length} steps passed`}
       </Alert>
+      {!outcome.revealed && (
+        <Alert
+          severity="info"
+          sx={{ mb: 1 }}
+          aria-label="Secrets masked"
+          action={
+            <Button color="inherit" size="small" onClick={onReveal}>
+              Run again showing them
+            </Button>
+          }
+        >
+          Credentials (Authorization, Cookie, API keys) and the plan's secrets are shown as ••••••.
+        </Alert>
+      )}
       {outcome.steps.map((step) => (
         <StepResult key={step.path} step={step} />
       ))}

@@ -69,7 +69,8 @@ export const api = {
     return { plan: body.plan, revision: body.revision };
   },
   deletePlan: async (name: string) => call('DELETE', `${API}/plans/${encodeURIComponent(name)}`),
-  tryOnce: async (plan: any) => (await call('POST', `${API}/try`, plan)).body,
+  // Secrets come back masked unless `reveal`.
+  tryOnce: async (plan: any, reveal = false) => (await call('POST', `${API}/try${reveal ? '?reveal=1' : ''}`, plan)).body,
   importText: async (text: string, format: string, name: string, includeStatic: boolean) => {
     const query = new URLSearchParams();
     if (format) query.set('format', format);
