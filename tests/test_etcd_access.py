@@ -23,6 +23,7 @@ from tests.fleet_fixtures import (
     demo_plan,
     wait_until,
 )
+from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
@@ -131,6 +132,20 @@ def test_an_etcd_with_users_lets_in_only_who_signs_in(
         master.stop()
     for log in (agent.log(), master.log()):
         assert FLEET_PASSWORD not in log
+    record(
+        "input",
+        "etcd clients without the right user or password",
+        tried=3,
+        survived=3,
+        detail="no user, a wrong password: refused by etcd with what to check; the signed-in agent stayed listed",
+    )
+    record(
+        "fault",
+        "etcd sign-ins expired during a run",
+        tried=1,
+        survived=1,
+        detail=f"tokens expired every {TOKEN_TTL_S} s; master and agent signed in again, the watch lived on",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from tests.fleet_fixtures import (
     demo_plan,
     wait_until,
 )
+from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
@@ -152,6 +153,14 @@ def test_mutual_tls_and_the_token_let_the_master_in_and_no_one_else(
         status, body = secured_master.api("POST", "/release", {"agents": ["guarded"]})
     assert status == 200 and body["results"]["guarded"]["ok"], body
     assert TOKEN not in agent.log() and TOKEN not in secured_master.log()
+    record(
+        "input",
+        "gRPC calls to an agent without the right TLS or token",
+        tried=7,
+        survived=7,
+        detail="plain, no client certificate, a stranger's certificate: handshake refused; no or a wrong token, "
+        "health included: UNAUTHENTICATED; a master without the options: told which ones; the agent served on",
+    )
 
 
 def test_a_token_alone_guards_a_plain_agent(start_agent: StartAgent, fleet_master: FleetMaster) -> None:
