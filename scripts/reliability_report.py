@@ -27,6 +27,10 @@ TEST_FILES = [
     "tests/test_etcd_access.py",
     "tests/test_web_security.py",
     "tests/test_secrets.py",
+    "tests/test_fleet.py::test_a_killed_agent_leaves_the_list_and_locust_marks_its_workers_missing",
+    "tests/test_fleet.py::test_etcd_restart_during_a_run",
+    "tests/test_agent.py::test_a_killed_worker_is_restarted_until_the_agent_gives_up",
+    "tests/test_browser_user.py::test_killed_or_hung_chromium_is_replaced_and_the_next_iterations_succeed",
 ]
 
 
@@ -67,7 +71,7 @@ def render(records: list[dict[str, Any]], outcome: int) -> str:
         "# Reliability",
         "",
         "Figures recorded by the tests that cause faults and send bad input for real "
-        f"(`{' '.join(TEST_FILES)}`), written by `scripts/reliability_report.py` on {date}; "
+        f"({', '.join(f'`{name}`' for name in TEST_FILES)}), written by `scripts/reliability_report.py` on {date}; "
         f"the tests {'passed' if outcome == 0 else f'FAILED (pytest exit {outcome})'}.",
         "",
         f"- **Faults survived**: {totals['fault'][1]:,} of {totals['fault'][0]:,}.",

@@ -27,6 +27,7 @@ from tests.fleet_fixtures import (
     StartAgent,
     wait_until,
 )
+from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
 
@@ -276,6 +277,14 @@ def test_a_killed_worker_is_restarted_until_the_agent_gives_up(
     assert agent.worker_processes() == []
     value = agent.wait_value(lambda v: v["state"] == "error", 5, "the etcd value says error")
     assert value["message"] == failed.message
+    record(
+        "fault",
+        "kill -9 of a Locust worker, four times",
+        tried=4,
+        survived=4,
+        detail="restarted three times (the master counted the new worker), then the agent gave up with the "
+        "worker's last log lines in its state",
+    )
 
 
 def test_agent_registers_again_when_its_lease_is_lost(start_agent: StartAgent, etcd_server: EtcdServer) -> None:

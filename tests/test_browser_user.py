@@ -23,6 +23,7 @@ import pytest
 from locust_ext import browser
 from locust_ext.vitals import VitalsTracker
 from tests.helpers import ROOT, FleetRun, run_fleet
+from tests.reliability import record
 
 CHROMIUM = Path(browser.chromium_path())
 PROBE = Path(__file__).with_name("probe_locustfile.py")
@@ -226,6 +227,16 @@ def test_killed_or_hung_chromium_is_replaced_and_the_next_iterations_succeed(tmp
         assert len(between) >= 4 and all(step["error"] is None for step in between), (start, end, run.explain())
     # The hung browser was killed with its driver, not left behind stopped.
     assert not second.is_running() or second.status() == psutil.STATUS_ZOMBIE
+    failed = sum(1 for step in steps if step["error"])
+    record(
+        "fault",
+        "kill -9 of Chromium, then a Chromium that hangs (SIGSTOP), during a run",
+        tried=2,
+        survived=2,
+        lost_requests=failed,
+        detail=f"both replaced; {failed} browser step(s) in flight failed with a clear message, "
+        f"{len(steps) - failed} succeeded",
+    )
 
 
 def requests_per_second(run: FleetRun, name: str) -> float:

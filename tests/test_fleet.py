@@ -12,6 +12,7 @@ from locust_ext.proto import fleet_pb2
 from tests.conftest import free_port
 from tests.fleet_fixtures import TEST_TTL, EtcdServer, FleetMaster, StartAgent, demo_plan, wait_until
 from tests.helpers import FleetRun, run_fleet
+from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
 
@@ -66,9 +67,19 @@ def test_a_killed_agent_leaves_the_list_and_locust_marks_its_workers_missing(
     doomed.process.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
     wait_until(lambda: "doomed" not in fleet_master.agents(), TEST_TTL + 2, "the killed agent left the list")
-    assert time.monotonic() - killed_at <= TEST_TTL + 2
+    left_after = time.monotonic() - killed_at
+    assert left_after <= TEST_TTL + 2
     wait_until(lambda: fleet_master.connected_workers() == [], 15, "Locust no longer counts its worker")
     wait_until(lambda: doomed.worker_processes() == [], 10, "its orphaned worker quit by itself")
+    record(
+        "fault",
+        "kill -9 of an agent with a worker",
+        tried=1,
+        survived=1,
+        left_list_s=round(left_after, 1),
+        detail=f"it left the list when its lease (TTL {TEST_TTL} s) ran out, Locust dropped its worker, "
+        "and the orphaned worker quit by itself",
+    )
 
 
 def test_etcd_restart_during_a_run(tmp_path: Path, start_agent: StartAgent, fleet_prefix: str, demo_app: str) -> None:
@@ -94,8 +105,20 @@ def test_etcd_restart_during_a_run(tmp_path: Path, start_agent: StartAgent, flee
         etcd.start()
         back = time.monotonic()
         wait_until(lambda: "steady" in master.agents(), 10, "the agent listed again after etcd's return", agent.log)
-        assert time.monotonic() - back <= 10
+        relisted_after = time.monotonic() - back
+        assert relisted_after <= 10
         assert master.process.poll() is None
+        totals = next(row for row in master.stats()["stats"] if row["name"] == "Aggregated")
+        record(
+            "fault",
+            "etcd stopped and started again during a run",
+            tried=1,
+            survived=1,
+            lost_requests=totals["num_failures"],
+            relisted_s=round(relisted_after, 1),
+            detail=f"the load went on while etcd was away ({totals['num_requests']} requests in all); the API said "
+            "discovery was unavailable, and the agent was listed again once etcd returned",
+        )
     finally:
         master.stop()
         etcd.stop()
