@@ -5,12 +5,11 @@ Messages say what was expected and what came: `assert STATUS EQ 200: got 503`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from locust_ext.extractors import ResponseView, compile_jsonpath, compile_regex, compile_xpath
 from locust_ext.proto import fleet_pb2
-from locust_ext.templating import RenderContext, Template, compile_template
+from locust_ext.templating import RenderContext, Template, UndefinedVariable, compile_template
 
 Target = fleet_pb2.Assertion.Target
 Op = fleet_pb2.Assertion.Op
@@ -33,7 +32,10 @@ def compile_assertion(assertion: fleet_pb2.Assertion) -> Check:
 
     def check(view: ResponseView, context: RenderContext) -> str | None:
         value = actual(view)
-        problem = compare(value, context)
+        try:
+            problem = compare(value, context)
+        except UndefinedVariable as error:  # the expected value is a template naming nothing saved (yet)
+            return f"{label}: {error}"
         if problem is None:
             return None
         expected, got = problem
@@ -137,9 +139,9 @@ def _matching(value: Template) -> Compare:
 
     def compare(actual: str | None, context: RenderContext) -> tuple[str, str | None] | None:
         try:
-            pattern = fixed or re.compile(value.render(context))
-        except re.error as error:
-            return f" {value.render(context)}", f"not a valid regular expression ({error})"
+            pattern = fixed or compile_regex(value.render(context))
+        except ValueError as error:
+            return f" {value.render(context)}", str(error)
         if actual is None:
             return f" {pattern.pattern}", None
         if pattern.search(actual):

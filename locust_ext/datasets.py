@@ -19,7 +19,11 @@ class DataSetExhausted(RuntimeError):
 
 def parse_csv(text: str) -> tuple[list[str], list[list[str]]]:
     """The header and rows of a CSV text; raises ValueError naming the line that is wrong."""
-    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = [row for row in reader if row]
+    except csv.Error as error:  # a value beyond csv's field size limit, for one
+        raise ValueError(f"line {reader.line_num}: {error}") from None
     if not rows:
         raise ValueError("expected a header row and at least one data row, got nothing")
     header = [column.strip() for column in rows[0]]

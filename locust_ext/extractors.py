@@ -196,6 +196,10 @@ def compile_regex(expr: str) -> re.Pattern[str]:
         return re.compile(expr)
     except re.error as error:
         raise ValueError(f"not a valid regular expression ({error})") from None
+    except OverflowError:  # `a{99999999999}`: a repetition count beyond what the engine can hold
+        raise ValueError("not a valid regular expression (a repetition count is too large)") from None
+    except RecursionError:
+        raise ValueError("not a valid regular expression (its groups nest too deeply)") from None
 
 
 def compile_regex_query(expr: str) -> Query:

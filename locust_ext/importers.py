@@ -15,9 +15,10 @@ import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
 
-from locust_ext.plan import PlanError, enum_choices, json_kind, parse_plan, plan_to_json
+from locust_ext.assertions import shorten
+from locust_ext.plan import PlanError, enum_choices, json_depth, json_kind, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2
 from locust_ext.templating import compile_template
 
@@ -35,6 +36,8 @@ _CURL_START = re.compile(r"\s*curl(?:\s|\\\r?\n)")
 _NAME_JUNK = re.compile(r"[^A-Za-z0-9._-]+")
 _VARIABLE_JUNK = re.compile(r"[^A-Za-z0-9_]")
 _FORM_TEXT = re.compile(r"[^=&]+=[^&]*(?:&[^=&]+=[^&]*)*")
+# Far deeper than any export nests; the conversion walks documents recursively, so deeper input is refused first.
+_MAX_INPUT_DEPTH = 100
 
 
 @dataclass
@@ -74,7 +77,9 @@ def import_plan(
         raise ImportFailed("format", f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     warnings = _Warnings()
     plan = _convert(format, text, warnings, include_static)
-    plan["name"] = _plan_name(name or plan.get("name") or "", f"{format}-import")
+    source = name or plan.get("name") or ""
+    if isinstance(source, str):  # any other name is left for the validation to report
+        plan["name"] = _plan_name(source, f"{format}-import")
     return ImportResult(_validated(plan), list(warnings), format)
 
 
@@ -137,11 +142,29 @@ def _at(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def _decode_json(text: str) -> Any:
+    """json.loads, where a document nested deeper than _MAX_INPUT_DEPTH is a ValueError like bad syntax."""
+    too_deep = ValueError(f"nested deeper than {_MAX_INPUT_DEPTH} levels")
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    if json_depth(document) > _MAX_INPUT_DEPTH:
+        raise too_deep
+    return document
+
+
+def _json_problem(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at line {error.lineno} column {error.colno}"
+    return str(error)
+
+
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportFailed("", f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        data = _decode_json(text)
+    except ValueError as error:
+        raise ImportFailed("", f"not valid JSON: {_json_problem(error)}") from None
     if not isinstance(data, dict):
         raise ImportFailed("", f"expected a JSON object, got {json_kind(data)}")
     return data
@@ -173,6 +196,13 @@ def _string(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _split_url(url: str, path: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError as error:  # `http://[::1/`: a bracketed host that is not an IPv6 address
+        raise ImportFailed(path, f"expected a URL, got {url!r} ({error})") from None
 
 
 def _method(value: Any, path: str) -> str:
@@ -236,7 +266,7 @@ def _form_fields(text: str) -> dict[str, str] | None:
 
 def _parse_json(text: str) -> tuple[bool, Any]:
     try:
-        return True, json.loads(text)
+        return True, _decode_json(text)
     except ValueError:
         return False, None
 
@@ -333,8 +363,8 @@ class _Postman:
     def convert(self, data: dict[str, Any]) -> dict[str, Any]:
         title = _string(_field(data, "info", "", dict, {}).get("name")) or "postman-import"
         self._collect_variables(data, "")
-        self._warn_scripts(data, "collection")
-        auth = _own_auth(data, None)
+        self._warn_scripts(data, "", "collection")
+        auth = _own_auth(data, None, "")
         tasks: list[dict[str, Any]] = []
         loose: dict[str, Any] | None = None
         for path, item in _objects(data, "item", ""):
@@ -360,8 +390,8 @@ class _Postman:
 
     def _folder_steps(self, folder: dict[str, Any], path: str, auth: Any) -> Iterator[dict[str, Any]]:
         self._collect_variables(folder, path)
-        self._warn_scripts(folder, f"folder '{folder.get('name')}'")
-        auth = _own_auth(folder, auth)
+        self._warn_scripts(folder, path, f"folder '{folder.get('name')}'")
+        auth = _own_auth(folder, auth, path)
         for item_path, item in _objects(folder, "item", path):
             if "item" in item:
                 yield from self._folder_steps(item, item_path, auth)
@@ -381,9 +411,9 @@ class _Postman:
                 continue
             self.variables[name] = value
 
-    def _warn_scripts(self, container: dict[str, Any], where: str) -> None:
-        for _, event in _objects(container, "event", ""):
-            if _script_lines(event):
+    def _warn_scripts(self, container: dict[str, Any], path: str, where: str) -> None:
+        for event_path, event in _objects(container, "event", path):
+            if _script_lines(event, event_path):
                 self.warnings.add(f"{where}: {event.get('listen')} script not converted")
 
     def _warn_undefined(self) -> None:
@@ -403,7 +433,7 @@ class _Postman:
         request_path = _at(path, "request")
         url, params = self._url(request.get("url"), _at(request_path, "url"))
         headers = self._headers(request.get("header"), _at(request_path, "header"))
-        self._auth(_own_auth(request, auth), headers, label)
+        self._auth(_own_auth(request, auth, request_path), headers, label)
         body = self._body(_field(request, "body", request_path, dict, {}), headers, _at(request_path, "body"), label)
         step = {
             "name": _string(item.get("name")) or path,
@@ -412,7 +442,7 @@ class _Postman:
             "params": params,
             "headers": headers,
             **body,
-            "assert": self._asserts(item, label),
+            "assert": self._asserts(item, path, label),
         }
         return _without_empty(step)
 
@@ -452,7 +482,7 @@ class _Postman:
         entries = auth.get(kind)
         fields = dict(entries) if isinstance(entries, dict) else {}
         if isinstance(entries, list):
-            fields = {entry.get("key"): entry.get("value") for entry in entries if isinstance(entry, dict)}
+            fields = {_string(entry.get("key")): entry.get("value") for entry in entries if isinstance(entry, dict)}
         if kind == "bearer":
             _set_header(headers, "Authorization", "Bearer " + self.placeholders.text(fields.get("token")))
         elif kind == "basic" and "{{" in _string(fields.get("username")) + _string(fields.get("password")):
@@ -513,10 +543,10 @@ class _Postman:
             raise ImportFailed(_at(path, "variables"), f"expected JSON variables, got {variables_text!r}")
         return {"query": self.placeholders.text(graphql.get("query")), "variables": self.placeholders.json(variables)}
 
-    def _asserts(self, item: dict[str, Any], label: str) -> list[dict[str, str]]:
+    def _asserts(self, item: dict[str, Any], path: str, label: str) -> list[dict[str, str]]:
         asserts: list[dict[str, str]] = []
-        for _, event in _objects(item, "event", ""):
-            lines = _script_lines(event)
+        for event_path, event in _objects(item, "event", path):
+            lines = _script_lines(event, event_path)
             if lines and event.get("listen") != "test":
                 self.warnings.add(f"{label}: {event.get('listen')} script not converted")
                 continue
@@ -529,10 +559,13 @@ class _Postman:
         return asserts
 
 
-def _own_auth(container: dict[str, Any], inherited: Any) -> Any:
+def _own_auth(container: dict[str, Any], inherited: Any, path: str) -> Any:
     """A request or folder without auth (or with type `inherit`) uses its parent's."""
     auth = container.get("auth")
-    return inherited if not isinstance(auth, dict) or auth.get("type") == "inherit" else auth
+    if not isinstance(auth, dict) or auth.get("type") == "inherit":
+        return inherited
+    _field(auth, "type", _at(path, "auth"), str, "")
+    return auth
 
 
 def _url_from_parts(parts: dict[str, Any]) -> str:
@@ -552,10 +585,15 @@ def _with_path_variables(url: str, parts: dict[str, Any], path: str) -> str:
     return url
 
 
-def _script_lines(event: dict[str, Any]) -> list[str]:
-    script = event.get("script") or {}
-    exec_ = script.get("exec") if isinstance(script, dict) else None
-    lines = exec_.splitlines() if isinstance(exec_, str) else [_string(line) for line in exec_ or []]
+def _script_lines(event: dict[str, Any], path: str) -> list[str]:
+    script = event.get("script")
+    if not isinstance(script, dict):  # absent, or a form Postman does not write: nothing to convert
+        return []
+    exec_ = script.get("exec")
+    if isinstance(exec_, str):
+        lines = exec_.splitlines()
+    else:  # a list of lines, as Postman writes it
+        lines = [_string(line) for line in _field(script, "exec", _at(path, "script"), list, [])]
     return [line.strip() for line in lines if line.strip() and not line.strip().startswith("//")]
 
 
@@ -603,10 +641,10 @@ def _from_har(data: dict[str, Any], warnings: _Warnings, include_static: bool) -
     for path, entry in _objects(log, "entries", "log"):
         request = _field(entry, "request", path, dict, {})
         response = _field(entry, "response", path, dict, {})
-        url = urlsplit(_field(request, "url", _at(path, "request"), str, ""))
+        url = _split_url(_field(request, "url", _at(path, "request"), str, ""), _at(_at(path, "request"), "url"))
         if url.scheme not in ("http", "https"):
             warnings.add(f"{path}: {url.scheme or 'relative'} URL skipped")
-        elif not include_static and _is_static(entry, response, url.path):
+        elif not include_static and _is_static(entry, response, url.path, path):
             static += 1
         else:
             host = host or f"{url.scheme}://{url.netloc}"
@@ -623,9 +661,9 @@ def _from_har(data: dict[str, Any], warnings: _Warnings, include_static: bool) -
     return {"name": title, "host": host, "tasks": [{"name": title, "steps": steps}]}
 
 
-def _is_static(entry: dict[str, Any], response: dict[str, Any], url_path: str) -> bool:
+def _is_static(entry: dict[str, Any], response: dict[str, Any], url_path: str, path: str) -> bool:
     """An asset a browser fetches by itself; Chrome's `_resourceType` says so, otherwise the type or the extension."""
-    resource_type = entry.get("_resourceType")
+    resource_type = _field(entry, "_resourceType", path, str, "")
     if resource_type:
         return resource_type in _STATIC_RESOURCE_TYPES
     content = response.get("content") if isinstance(response.get("content"), dict) else {}
@@ -776,7 +814,7 @@ def _from_curl(text: str, warnings: _Warnings) -> dict[str, Any]:
     options, urls = _curl_options(words[1:])
     if len(urls) != 1:
         raise ImportFailed("curl", f"expected one URL, got {len(urls)}: {' '.join(urls) or 'none'}")
-    url = urlsplit(urls[0] if "://" in urls[0] else "http://" + urls[0])
+    url = _split_url(urls[0] if "://" in urls[0] else "http://" + urls[0], "curl: URL")
     if url.scheme not in ("http", "https") or not url.netloc:
         raise ImportFailed("curl: URL", f"expected an http:// or https:// URL, got {urls[0]!r}")
     request = _CurlRequest()
@@ -839,8 +877,11 @@ def _bash_words(command: str) -> list[str]:
 
 def _ansi_c_char(match: re.Match[str]) -> str:
     code = match[1]
-    if code[0] in "xuU":
-        return chr(int(code[1:], 16))
+    if code[0] in "xuU" and len(code) > 1:  # without hex digits after it, bash keeps `\x` as written
+        number = int(code[1:], 16)
+        if number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:  # beyond Unicode, or half of a UTF-16 pair
+            raise ImportFailed("curl", f"$'...\\{code}...' is not a Unicode character")
+        return chr(number)
     if code[0].isdigit():
         return chr(int(code, 8))
     return _ANSI_C_CHARS.get(code, code if code in "\\'\"?" else "\\" + code)
@@ -1004,9 +1045,10 @@ def _curl_body(request: _CurlRequest, warnings: _Warnings) -> dict[str, Any]:
 
 def _curl_json(request: _CurlRequest) -> dict[str, Any]:
     text = "".join(request.json_parts)
-    parsed, document = _parse_json(text)
-    if not parsed:
-        raise ImportFailed("curl: --json", f"expected JSON, got {text!r}")
+    try:
+        document = _decode_json(text)
+    except ValueError as error:
+        raise ImportFailed("curl: --json", f"expected JSON ({_json_problem(error)}), got {shorten(text)!r}") from None
     for name in ("Content-Type", "Accept"):  # as curl's --json does
         if _header(request.headers, name) is None:
             request.headers[name] = "application/json"
@@ -1113,9 +1155,9 @@ class _Hazard:
         if sent[0] == "DictData":
             return {"form": self.placeholders.map(request["DictData"], _at(path, "DictData"))}
         try:
-            document = json.loads(_string(request["JsonData"]))
-        except json.JSONDecodeError as error:
-            where = f"{error.msg} at line {error.lineno} column {error.colno}"
+            document = _decode_json(_string(request["JsonData"]))
+        except ValueError as error:
+            where = _json_problem(error)
             raise ImportFailed(
                 _at(path, "JsonData"), f"expected a JSON document ({where}); a {{@name@}} must be inside a JSON string"
             ) from None

@@ -82,7 +82,10 @@ PATHS: dict[str, Any] = {
                     **_json(_obj({"name": _STRING, "revision": {"type": "integer"}, "plan": _ref("Plan")}), "saved"),
                     "headers": _REVISION_HEADER,
                 },
-                "400": _json(_ref("PlanErrors"), "the plan is not valid"),
+                "400": _json(
+                    {"anyOf": [_ref("PlanErrors"), _ref("Error")]},
+                    "the plan is not valid (issues lists every problem), or If-Match is not a revision",
+                ),
                 "412": _json(
                     {"allOf": [_ref("Error"), _obj({"revision": {"type": "integer"}})]}, "someone saved it meanwhile"
                 ),
@@ -145,7 +148,13 @@ PATHS: dict[str, Any] = {
             "summary": "Run every step of a plan once from the master (secrets masked unless reveal=1)",
             "parameters": [{"name": "reveal", "in": "query", "schema": {"enum": ["0", "1", "true", "false"]}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Plan")}}},
-            "responses": {"200": _json(_ref("TryResult"), "each step's outcome"), "400": _json(_ref("PlanErrors"), "")},
+            "responses": {
+                "200": _json(_ref("TryResult"), "each step's outcome"),
+                "400": _json(
+                    {"anyOf": [_ref("PlanErrors"), _ref("Error")]},
+                    "the plan is not valid (issues lists every problem), or the body is not a JSON object",
+                ),
+            },
         }
     },
     "/import": {

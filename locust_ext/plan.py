@@ -11,6 +11,7 @@ import difflib
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,15 @@ from locust_ext.templating import TemplateSyntaxError, compile_template
 Plan = fleet_pb2.Plan
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UINT32_MAX = 2**32 - 1
+# A request body nested deeper than this is refused: protobuf parses a plan at most 100 messages deep, and a
+# JSON level of `json` costs two (Value, then ListValue or Struct) on top of the plan's own levels.
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# An HTTP token (RFC 9110): header names are sent as written, and no client can send any other.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_NAME_HINT = "a header name (letters, digits and !#$%&'*+-.^_`|~)"
+# A day: longer is a typo, and far longer is more than sockets and browsers accept.
+MAX_TIMEOUT_S = 86_400
 
 
 @dataclass(frozen=True)
@@ -132,13 +142,18 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 def whole_numbers(value: Any) -> Any:
     """JSON with whole floats as ints: protobuf keeps every JSON number as a double, so 7 comes back as 7.0."""
-    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53 and not _is_negative_zero(value):
         return int(value)
     if isinstance(value, dict):
         return {key: whole_numbers(item) for key, item in value.items()}
     if isinstance(value, list):
         return [whole_numbers(item) for item in value]
     return value
+
+
+def _is_negative_zero(value: float) -> bool:
+    """-0.0 stays a float: as 0 it would lose its sign, and the plan would not come back as it was."""
+    return value == 0 and math.copysign(1, value) < 0
 
 
 def _join(path: str, key: str | int) -> str:
@@ -218,6 +233,8 @@ class _Collector:
                 return
             value_field = field.message_type.fields_by_name["value"]
             for key, item in value.items():
+                if self.text(key, _join(path, key)):
+                    continue
                 self.single(item, value_field, _join(path, key), template=field_option(field, fleet_pb2.template))
         elif field.is_repeated:
             if not isinstance(value, list):
@@ -245,8 +262,10 @@ class _Collector:
             if not isinstance(value, bool):
                 self.add(path, f"expected true or false, got {json_kind(value)}")
         elif field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if not _is_json_number(value):
                 self.add(path, f"expected a number, got {json_kind(value)}")
+            elif problem := _double_problem(value):
+                self.add(path, problem)
             elif value < 0:
                 self.add(path, f"expected a number >= 0, got {value}")
         elif field.type == FieldDescriptor.TYPE_UINT32:
@@ -258,6 +277,8 @@ class _Collector:
     def string(self, value: Any, field: FieldDescriptor, path: str, template: bool) -> None:
         if not isinstance(value, str):
             self.add(path, f"expected a string, got {json_kind(value)}")
+            return
+        if self.text(value, path):
             return
         pattern = field_option(field, fleet_pb2.pattern)
         if pattern and value and not re.fullmatch(pattern, value):
@@ -272,16 +293,34 @@ class _Collector:
         except TemplateSyntaxError as error:
             self.add(path, f"bad template: {error}")
 
+    def text(self, value: str, path: str) -> bool:
+        """Report a string protobuf cannot hold (UTF-8 has no lone surrogates; JSON's `\\ud800` makes one)."""
+        surrogate = _SURROGATE.search(value)
+        if surrogate:
+            where = f"character {surrogate.start() + 1}"
+            self.add(path, f"expected Unicode text, got a lone surrogate {json.dumps(surrogate[0])} at {where}")
+        return surrogate is not None
+
     def any_json(self, value: Any, path: str, template: bool) -> None:
-        for leaf_path, leaf in _string_leaves(value, path):
-            if template:
-                self.template(leaf, leaf_path)
+        depth = json_depth(value)
+        if depth > MAX_JSON_DEPTH:
+            self.add(path, f"expected JSON nested at most {MAX_JSON_DEPTH} levels deep, got {depth}")
+            return
+        for node_path, node in _json_nodes(value, path):
+            if isinstance(node, str) and not self.text(node, node_path) and template:
+                self.template(node, node_path)
+            elif isinstance(node, dict):
+                for key in node:
+                    self.text(key, _join(node_path, key))
+            elif _is_json_number(node) and (problem := _double_problem(node)):
+                self.add(node_path, problem)
 
     def enum_requirements(self, value: dict[str, Any], field: FieldDescriptor, path: str) -> None:
         chosen = value.get(field.json_name, field.enum_type.values[0].name)
-        enum_value = field.enum_type.values_by_name.get(chosen) if isinstance(chosen, str) else None
-        if enum_value is None or chosen.endswith("_UNSPECIFIED"):
+        # Any other value is reported by `single`; protobuf's lookup fails on text UTF-8 cannot hold, so check first.
+        if chosen not in enum_choices(field.enum_type):
             return
+        enum_value = field.enum_type.values_by_name[chosen]
         for requirement in enum_value.GetOptions().Extensions[fleet_pb2.requires]:
             name, _, syntax = requirement.partition(":")
             needed = field.containing_type.fields_by_name[name]
@@ -304,15 +343,29 @@ class _Collector:
             self.add(path, message)
 
 
-def _string_leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
+def json_depth(value: Any) -> int:
+    """How many lists and objects deep a decoded JSON value nests (a string or number: 0), without recursion."""
+    depth, level = 0, [value]
+    while level := [item for item in level if isinstance(item, list | dict)]:
+        depth += 1
+        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)]
+    return depth
+
+
+def _json_nodes(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Every value in a JSON document with its path, in document order; a loop, so no nesting exhausts the stack."""
+    stack = [(path, value)]
+    while stack:
+        path, value = stack.pop()
         yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _string_leaves(item, _join(path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _string_leaves(item, _join(path, index))
+        if isinstance(value, dict):
+            stack.extend(reversed([(_join(path, key), item) for key, item in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(_join(path, index), item) for index, item in enumerate(value)]))
+
+
+def _string_leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    return ((node_path, node) for node_path, node in _json_nodes(value, path) if isinstance(node, str))
 
 
 def _objects(data: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -344,8 +397,29 @@ def _check_timeouts(data: dict[str, Any], collector: _Collector) -> None:
         steps.extend((f"journeys[{journey_index}].steps[{i}]", step) for i, step in _objects(journey, "steps"))
     for path, step in steps:
         timeout = step.get("timeoutS")
-        if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout == 0:
+        if _is_number(timeout) and timeout == 0:
             collector.add(f"{path}.timeoutS", "expected a number of seconds > 0, got 0")
+        elif _is_number(timeout) and timeout > MAX_TIMEOUT_S:
+            collector.add(f"{path}.timeoutS", f"expected at most {MAX_TIMEOUT_S} seconds (a day), got {timeout:g}")
+
+
+def _check_header_names(data: dict[str, Any], collector: _Collector) -> None:
+    for path, step in _http_steps(data):
+        headers = step.get("headers")
+        for name in headers if isinstance(headers, dict) else ():
+            if _is_bad_header_name(name):
+                collector.add(_join(f"{path}.headers", name), f"expected {_HEADER_NAME_HINT}, got {json.dumps(name)}")
+        for kind, target in (("save", "from"), ("assert", "on")):
+            for index, item in _objects(step, kind):
+                # An empty expr is reported as required.
+                if item.get(target) == "HEADER" and item.get("expr") and _is_bad_header_name(item["expr"]):
+                    name = json.dumps(item["expr"])
+                    collector.add(f"{path}.{kind}[{index}].expr", f"expected {_HEADER_NAME_HINT}, got {name}")
+
+
+def _is_bad_header_name(name: Any) -> bool:
+    """A string that is no header name; a lone surrogate or any other value is reported by the field's own checks."""
+    return isinstance(name, str) and not _SURROGATE.search(name) and not _HEADER_NAME.fullmatch(name)
 
 
 def _check_chains(data: dict[str, Any], collector: _Collector) -> None:
@@ -455,8 +529,29 @@ def _check_calibration(calibrate: dict[str, Any], collector: _Collector) -> None
             collector.add(path, f"expected a ratio from 0 to 1 for ERROR_RATIO, got {limit:g}")
 
 
-def _is_number(value: Any) -> bool:
+def _is_json_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-_CROSS_FIELD_CHECKS = (_check_one_body, _check_timeouts, _check_chains, _check_data_sets, _check_load)
+def _double_problem(number: int | float) -> str | None:
+    """Why a JSON number cannot be a protobuf double (NaN, an infinity, an integer beyond 1.8e308), or None."""
+    try:
+        finite = math.isfinite(number)
+    except OverflowError:
+        return f"expected a number up to {sys.float_info.max:g}, got a larger one"
+    return None if finite else f"expected a finite number, got {json.dumps(number)}"
+
+
+def _is_number(value: Any) -> bool:
+    """A number the cross-field checks can compare and print; the field's own check reports any other."""
+    return _is_json_number(value) and _double_problem(value) is None
+
+
+_CROSS_FIELD_CHECKS = (
+    _check_one_body,
+    _check_timeouts,
+    _check_header_names,
+    _check_chains,
+    _check_data_sets,
+    _check_load,
+)

@@ -56,7 +56,10 @@ class _Save:
 
     def apply(self, response: ResponseView, context: RenderContext) -> str | None:
         """Save the value into the context; None when done, else the failure message."""
-        value = self.extract(response, context)
+        try:
+            value = self.extract(response, context)
+        except UndefinedVariable as error:  # a CONST template naming nothing saved (yet)
+            return f"save {self.name}: {error}"
         if value is None:
             if self.default is None:
                 return f"save {self.name}: {self.label} matched nothing{_why_nothing(self, response)}"

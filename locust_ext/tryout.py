@@ -53,6 +53,9 @@ def _try_step(
         request = step.prepare(context)
     except StepFailure as failure:
         return result | {"error": str(failure)}
+    unsendable = _unsendable_header(request)
+    if unsendable:
+        return result | {"request": _sent(request), "error": f"cannot send the request: {unsendable}"}
     started = time.perf_counter()
     try:
         response = _send(client, step, request)
@@ -60,6 +63,8 @@ def _try_step(
         return result | {"request": _sent(request), "error": f"no response within {step.timeout_s:g} s (timeoutS)"}
     except httpx.HTTPError as error:
         return result | {"request": _sent(request), "error": f"request failed: {error}"}
+    except httpx.InvalidURL as error:  # what the URL's templates rendered: a control character, say
+        return result | {"request": _sent(request), "error": f"cannot send the request: url: {error}"}
     elapsed_ms = (time.perf_counter() - started) * 1000
     if not keep_cookies:
         client.cookies.clear()
@@ -85,12 +90,23 @@ def _try_step(
     }
 
 
+def _unsendable_header(request: PreparedRequest) -> str:
+    """The header whose rendered value has characters beyond Latin-1, which no request head can carry, or ""."""
+    for name, value in request.headers.items():
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError as error:
+            return f"header {name}: {value[error.start]!r} at character {error.start + 1} is not Latin-1"
+    return ""
+
+
 def _send(client: httpx.Client, step: CompiledStep, request: PreparedRequest) -> httpx.Response:
+    # Header values go as Latin-1 bytes, as the load's client sends them (httpx would take ASCII only).
     return client.request(
         request.method,
         request.url,
         params=request.params,
-        headers=request.headers,
+        headers={name: value.encode("latin-1") for name, value in request.headers.items()},
         content=request.body,
         timeout=step.timeout_s,
         follow_redirects=step.follow_redirects,

@@ -192,7 +192,10 @@ def _json_body() -> dict[str, Any]:
     if not request.is_json:
         got = request.content_type or "none"
         raise FleetError(f"expected a JSON body (Content-Type: application/json), got {got}", "Content-Type", 415)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # the parser recurses per level; `silent` only covers bad syntax
+        raise FleetError("expected a JSON object, got JSON nested too deeply to read", "body") from None
     if not isinstance(body, dict):
         raise FleetError("expected a JSON object", "body")
     return body

@@ -9,6 +9,7 @@ from __future__ import annotations
 from concurrent import futures
 
 import grpc
+from google.protobuf import json_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
@@ -59,6 +60,9 @@ def validate_init(request: fleet_pb2.InitBoomerRequest) -> RunRequest:
     except PlanError as error:
         plan = None
         problems += [str(issue) for issue in error.issues]
+    except json_format.SerializeToJsonError as error:  # a message no plan JSON can be: NaN in a json body, say
+        plan = None
+        problems.append(f"plan: {error}")
     if not request.master_host:
         problems.append("masterHost: required")
     if not 0 < request.master_port <= MAX_PORT:
