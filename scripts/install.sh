@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation)
+DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation iproute2)
 PYTHON=${PYTHON:-python3.11}
 
 missing=()

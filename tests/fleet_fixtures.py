@@ -10,6 +10,8 @@ for assertion rewriting (pytest would warn); it has no assertions, its waits fai
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import signal
@@ -81,10 +83,15 @@ def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 class EtcdServer:
-    """A single-member etcd on loopback ports; `stop` and `start` again keep its data directory (and ports)."""
+    """A single-member etcd on loopback ports; `stop` and `start` again keep its data directory (and ports).
 
-    def __init__(self, directory: Path) -> None:
+    `extra_hosts`: more addresses its client port listens on (each must exist when it starts), for agents
+    that reach it from other network namespaces (`endpoint_on`).
+    """
+
+    def __init__(self, directory: Path, extra_hosts: tuple[str, ...] = ()) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        self.extra_hosts = extra_hosts
         self.name = f"test-{uuid.uuid4().hex[:8]}"
         self.data_dir = directory / "data"
         self.log_path = directory / "etcd.log"
@@ -96,10 +103,14 @@ class EtcdServer:
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.client_port}"
 
+    def endpoint_on(self, host: str) -> str:
+        return f"{host}:{self.client_port}"
+
     def start(self) -> None:
         client_url, peer_url = f"http://{self.endpoint}", f"http://127.0.0.1:{self.peer_port}"
+        listen_urls = ",".join([client_url, *(f"http://{self.endpoint_on(host)}" for host in self.extra_hosts)])
         command = [str(ETCD), "--name", self.name, "--data-dir", str(self.data_dir)]
-        command += ["--listen-client-urls", client_url, "--advertise-client-urls", client_url]
+        command += ["--listen-client-urls", listen_urls, "--advertise-client-urls", client_url]
         command += ["--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url]
         command += ["--initial-cluster", f"{self.name}={peer_url}"]
         with self.log_path.open("a") as log:
@@ -147,7 +158,11 @@ def fleet_prefix() -> str:
 
 
 class AgentProcess:
-    """A real `locust-fleet-agent`, started at once, on a free loopback port that it reports in its etcd value."""
+    """A real `locust-fleet-agent`, started at once, on a free loopback port that it reports in its etcd value.
+
+    Elsewhere: `command_prefix` runs it through another command (`ip netns exec NS`), `listen` and
+    `etcd_endpoint` are what it listens on and calls from there.
+    """
 
     def __init__(
         self,
@@ -156,6 +171,9 @@ class AgentProcess:
         log_path: Path,
         agent_id: str | None = None,
         extra: tuple[str, ...] = (),
+        command_prefix: tuple[str, ...] = (),
+        listen: str = "127.0.0.1:0",
+        etcd_endpoint: str | None = None,
     ) -> None:
         self.etcd = etcd
         self.prefix = prefix
@@ -163,8 +181,8 @@ class AgentProcess:
         self.agent_id = agent_id
         self._channel: grpc.Channel | None = None
         self._address: str | None = None
-        command = [str(LOCUST_FLEET_AGENT), "--etcd", etcd.endpoint, "--prefix", prefix]
-        command += ["--listen", "127.0.0.1:0", "--ttl", str(TEST_TTL), *extra]
+        command = [*command_prefix, str(LOCUST_FLEET_AGENT), "--etcd", etcd_endpoint or etcd.endpoint]
+        command += ["--prefix", prefix, "--listen", listen, "--ttl", str(TEST_TTL), *extra]
         if agent_id:
             command += ["--id", agent_id]
         # Its private temporary directory goes beside its log, so even a killed agent leaves nothing in /tmp.
@@ -251,12 +269,15 @@ StartAgent = Callable[..., AgentProcess]
 
 @pytest.fixture
 def start_agent(etcd_server: EtcdServer, fleet_prefix: str, tmp_path: Path) -> Iterator[StartAgent]:
-    """Start agents (`start_agent(agent_id=..., extra=(...), etcd=...)`); each is stopped at the end of the test."""
+    """Start agents (`start_agent(agent_id=..., extra=(...), etcd=...)`, and AgentProcess's other options by name);
+    each is stopped at the end of the test."""
     agents: list[AgentProcess] = []
 
-    def start(agent_id: str | None = None, extra: tuple[str, ...] = (), etcd: EtcdServer | None = None) -> AgentProcess:
+    def start(
+        agent_id: str | None = None, extra: tuple[str, ...] = (), etcd: EtcdServer | None = None, **options: Any
+    ) -> AgentProcess:
         log_path = tmp_path / f"agent-{len(agents)}.log"
-        agent = AgentProcess(etcd or etcd_server, fleet_prefix, log_path, agent_id, extra)
+        agent = AgentProcess(etcd or etcd_server, fleet_prefix, log_path, agent_id, extra, **options)
         agents.append(agent)
         return agent
 
@@ -322,13 +343,22 @@ def locust_master(tmp_path: Path) -> Iterator[LocustMaster]:
 
 
 class FleetMaster(LocustMaster):
-    """A `locust-fleet --master` with discovery on, and its REST API."""
+    """A `locust-fleet --master` with discovery on, and its REST API; `start` again after `stop` keeps its ports.
+
+    `bind_host`: where its workers connect (give the same `--fleet-advertise-host` in `extra`).
+    """
 
     def __init__(
-        self, plan_path: Path, log_path: Path, etcd: EtcdServer, prefix: str, extra: tuple[str, ...] = ()
+        self,
+        plan_path: Path,
+        log_path: Path,
+        etcd: EtcdServer,
+        prefix: str,
+        extra: tuple[str, ...] = (),
+        bind_host: str = "127.0.0.1",
     ) -> None:
         super().__init__(plan_path, log_path)
-        self.etcd, self.prefix, self.extra = etcd, prefix, extra
+        self.etcd, self.prefix, self.extra, self.bind_host = etcd, prefix, extra, bind_host
 
     def start(self) -> FleetMaster:
         self.launch()
@@ -337,7 +367,7 @@ class FleetMaster(LocustMaster):
 
     def launch(self) -> None:
         """Start the process without waiting for its API (which may answer only after a login)."""
-        command = [str(LOCUST_FLEET), "--master", "--master-bind-host", "127.0.0.1"]
+        command = [str(LOCUST_FLEET), "--master", "--master-bind-host", self.bind_host]
         command += ["--master-bind-port", str(self.port), "--web-host", "127.0.0.1", "--web-port", str(self.web_port)]
         command += ["--fleet-etcd", self.etcd.endpoint, "--fleet-prefix", self.prefix, *self.extra]
         with self.log_path.open("a") as log:
@@ -387,6 +417,14 @@ class FleetMaster(LocustMaster):
         with urllib.request.urlopen(f"{self.url}/stats/requests", timeout=5) as response:
             stats = json.load(response)["stats"]
         return sum(row["num_requests"] for row in stats if row["name"] == "Aggregated")
+
+    def totals(self) -> tuple[int, int]:
+        """Requests and failures of the current run, Locust's own counts, fresh: from its CSV of the stats, as
+        `/stats/requests` is cached for 2 s and can still show the previous run's just after a new swarm."""
+        with urllib.request.urlopen(f"{self.url}/stats/requests/csv", timeout=5) as response:
+            rows = csv.DictReader(io.StringIO(response.read().decode()))
+            total = next(row for row in rows if row["Name"] == "Aggregated")
+        return int(total["Request Count"]), int(total["Failure Count"])
 
 
 @pytest.fixture

@@ -26,10 +26,10 @@ from worker_agent.supervisor import (
     GRACE_S,
     GroupEvent,
     MasterUnreachable,
+    MasterWatch,
     WorkerGroup,
     WorkerSpec,
     WorkerStartError,
-    check_master,
 )
 
 logger = logging.getLogger(__name__)
@@ -143,15 +143,17 @@ class Agent:
         self.registry.close()
 
     def _start_run(self, run: RunRequest) -> Reply:
+        # Held open for the whole run: the agent learns at once when the master ends, and stops its workers.
+        master = MasterWatch(run.master_host, run.master_port)
         try:
-            check_master(run.master_host, run.master_port)
+            master.connect()
         except MasterUnreachable as error:
             return self._fail(run, str(error))
         plan_file = self.workdir / "plan.json"
         plan_file.write_text(json.dumps(plan_to_json(run.plan)), encoding="utf-8")
         count = run.processes or self.default_processes
         spec = WorkerSpec(run.master_host, run.master_port, plan_file, count, self.identity.id, self.workdir)
-        group = WorkerGroup(spec, self._on_group_event, self.grace_s)
+        group = WorkerGroup(spec, master, self._on_group_event, self.grace_s)
         with self._lock:  # held while starting, so the group's first report waits until the state says running
             try:
                 workers = group.start()

@@ -2,8 +2,8 @@
 
 Each worker is a plain single-process `locust-fleet --worker` (not `--processes N`, whose children are
 orphaned by a SIGTERM to the parent) in a session of its own, so stopping it signals its whole process
-group. A thread polls the processes; what it sees is reported to the agent as a `GroupEvent`, never while
-holding the group's lock, so the agent may take its own lock in the callback.
+group. A thread polls the processes and the master (`MasterWatch`); what it sees is reported to the agent
+as a `GroupEvent`, never while holding the group's lock, so the agent may take its own lock in the callback.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ MAX_RESTARTS = 3
 POLL_S = 0.5
 GRACE_S = 5.0
 CONNECT_TIMEOUT_S = 3.0
+# Connecting again after the watched connection closed; a master that does not answer is tried again later.
+RECONNECT_TIMEOUT_S = 1.0
+RECONNECT_RETRY_S = 1.0
+# After the master is gone: time for workers it told to quit (a master that stops cleanly does) to exit by themselves.
+MASTER_GONE_GRACE_S = 2.0
 LOG_TAIL_LINES = 10
 
 # What a group event says about the run as a whole.
@@ -38,18 +43,104 @@ FAILED = "failed"
 class MasterUnreachable(Exception):
     """The master's port did not accept a TCP connection; workers would only wait for it."""
 
+    def __init__(self, message: str, refused: bool) -> None:
+        super().__init__(message)
+        # Refused: the master's machine answered that nothing listens on the port (rather than not answering).
+        self.refused = refused
+
 
 class WorkerStartError(Exception):
     """A worker process could not be started at all."""
 
 
-def check_master(host: str, port: int, timeout: float = CONNECT_TIMEOUT_S) -> None:
-    """Fail fast, with the reason, when the master cannot be reached; raises MasterUnreachable."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
+class MasterWatch:
+    """Tells when the master of a run has ended, from a TCP connection to its port held open for the whole run.
+
+    Locust's workers do not notice a dead master for a minute (their heartbeat timeout) and keep sending load
+    meanwhile; a master started again on the same port does not know them. But when the master's process ends
+    (it quits, crashes, is killed with SIGKILL), its kernel closes this connection at once. ZeroMQ also closes
+    a connection that never sends its handshake, after 30 s: so a closed connection means the master ended only
+    if connecting again is refused; otherwise the new connection is watched. A thread waits on the connection
+    and connects again the instant it closes, long before a master started again could listen on the port. A
+    master that does not answer at all (a network partition) has not ended: its workers keep trying, as
+    Locust's own heartbeats decide.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._connection: socket.socket | None = None
+        self._lock = threading.Lock()  # guards `_connection` between the watching thread and `close`
+        self._closing = threading.Event()
+        self._gone = ""
+        self._thread = threading.Thread(target=self._watch, name="master-watch", daemon=True)
+
+    def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        """Open the watched connection; raises MasterUnreachable saying why it cannot."""
+        try:
+            connection = socket.create_connection((self.host, self.port), timeout=timeout)
+        except OSError as error:
+            reason = f"cannot reach the master at {self.host}:{self.port}: {_connect_error(error, timeout)}"
+            raise MasterUnreachable(reason, isinstance(error, ConnectionRefusedError)) from None
+        connection.settimeout(None)  # the watching thread waits on it for as long as the run lasts
+        with self._lock:
+            if self._closing.is_set():
+                connection.close()
+            else:
+                self._connection = connection
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def gone(self) -> str:
+        """Why the master has ended, or "" while it has not."""
+        return self._gone
+
+    def close(self) -> None:
+        """Stop watching; the watching thread ends at once."""
+        self._closing.set()
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes the thread waiting on it
+            connection.close()
+
+    def _watch(self) -> None:
+        while not self._closing.is_set():
+            self._wait_until_closed()
+            if self._closing.is_set():
+                return
+            self._gone = self._connect_again()
+            if self._gone:
+                return
+
+    def _wait_until_closed(self) -> None:
+        """Return when the master closes the connection; what it sends meanwhile (ZeroMQ's greeting) is dropped."""
+        connection = self._connection
+        if connection is None:
             return
-    except OSError as error:
-        raise MasterUnreachable(f"cannot reach the master at {host}:{port}: {_connect_error(error, timeout)}") from None
+        with contextlib.suppress(OSError):  # reset by the master, or closed by `close`
+            while connection.recv(4096):
+                pass
+        with self._lock:
+            if self._connection is connection:
+                self._connection = None
+        connection.close()
+
+    def _connect_again(self) -> str:
+        """Why the master ended if connecting is refused; "" once connected (or closing). A master that does not
+        answer is tried again every second."""
+        while not self._closing.is_set():
+            try:
+                self.connect(RECONNECT_TIMEOUT_S)
+                return ""
+            except MasterUnreachable as error:
+                if error.refused:
+                    where = f"{self.host}:{self.port}"
+                    return f"the master at {where} is gone (it closed its connection and refuses new ones)"
+            self._closing.wait(RECONNECT_RETRY_S)
+        return ""
 
 
 def _connect_error(error: OSError, timeout: float) -> str:
@@ -157,10 +248,17 @@ class WorkerGroup:
     """The workers of one run. `start` once, `stop` once; events go to `on_event` from the supervising thread."""
 
     def __init__(
-        self, spec: WorkerSpec, on_event: Callable[[WorkerGroup, GroupEvent], None], grace_s: float = GRACE_S
+        self,
+        spec: WorkerSpec,
+        master: MasterWatch,
+        on_event: Callable[[WorkerGroup, GroupEvent], None],
+        grace_s: float = GRACE_S,
     ) -> None:
         self.spec = spec
         self.grace_s = grace_s
+        self._master = master
+        # (why, when) once the master is gone; read and written by the supervising thread only.
+        self._master_gone: tuple[str, float] | None = None
         self._on_event = on_event
         self._workers = [_Worker(index, spec) for index in range(spec.count)]
         self._lock = threading.Lock()
@@ -175,8 +273,10 @@ class WorkerGroup:
                     worker.spawn()
             except OSError as error:
                 self._terminate()
+                self._master.close()
                 raise WorkerStartError(f"cannot start {self.spec.command()[0]}: {error.strerror}") from None
             workers = self._infos()
+        self._master.start()
         self._thread.start()
         return workers
 
@@ -194,19 +294,26 @@ class WorkerGroup:
         return tuple(worker.info() for worker in self._workers)
 
     def _supervise(self) -> None:
-        while not self._stopping.wait(POLL_S):
-            event = self._check()
-            if event is None:
-                continue
-            self._on_event(self, event)
-            if event.outcome != STILL_RUNNING:
-                return
+        try:
+            while not self._stopping.wait(POLL_S):
+                if self._master_gone is None and (why := self._master.gone()):
+                    self._master_gone = (why, time.monotonic())
+                event = self._check()
+                if event is None:
+                    continue
+                self._on_event(self, event)
+                if event.outcome != STILL_RUNNING:
+                    return
+        finally:
+            self._master.close()
 
     def _check(self) -> GroupEvent | None:
         """Handle the workers that ended since the last look; None when nothing changed."""
         with self._lock:
             if self._stopping.is_set():
                 return None
+            if self._master_gone is not None:
+                return self._wind_down(*self._master_gone)
             ended = [w for w in self._workers if w.wanted and w.process and w.process.poll() is not None]
             if not ended:
                 return None
@@ -221,6 +328,24 @@ class WorkerGroup:
             if not any(worker.wanted for worker in self._workers):
                 return GroupEvent(FINISHED, f"all {len(self._workers)} workers exited with code 0", self._infos())
             return GroupEvent(STILL_RUNNING, "; ".join(messages), self._infos())
+
+    def _wind_down(self, why: str, since: float) -> GroupEvent | None:
+        """The master is gone: a worker that ends is not restarted (it would only wait for the master), and those
+        still running after the grace are stopped; None while the grace lasts and some still run."""
+        for worker in self._workers:
+            if worker.wanted and worker.process.poll() is not None:
+                worker.wanted = False
+                worker.last_exit = describe_exit(worker.process.returncode)
+        running = sum(worker.wanted for worker in self._workers)
+        if running and time.monotonic() < since + MASTER_GONE_GRACE_S:
+            return None
+        self._terminate()
+        if not running and all(worker.process.returncode == 0 for worker in self._workers):
+            # A master that quits tells its workers to quit: the same end as when they exit before it is gone.
+            return GroupEvent(FINISHED, f"all {len(self._workers)} workers exited with code 0", self._infos())
+        if running:
+            return GroupEvent(FINISHED, f"{why}; stopped {running} worker{'s' if running != 1 else ''}", self._infos())
+        return GroupEvent(FINISHED, f"{why}; its workers had exited", self._infos())
 
     def _handle_end(self, worker: _Worker) -> tuple[str, bool]:
         """Record how a worker ended and restart it if it should still run: (what happened, gave up?)."""
