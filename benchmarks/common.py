@@ -7,12 +7,14 @@ import datetime
 import json
 import os
 import platform
+import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,32 @@ http {{
   }}
 }}
 """
+
+
+@dataclass(frozen=True)
+class LocustRun:
+    requests: int
+    rps: float
+    cpu_s: float
+
+
+def run_headless_locust(command: list[str], seconds: float, env: dict[str, str] | None = None) -> LocustRun:
+    """Run one `locust --headless --json` process: its requests, their rate (from its start to its last request,
+    from the --json output; the CSV misses the last second) and the CPU it used; fail loudly on failures."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        raise SystemExit(f"{command[0]} exited {result.returncode}:\n{result.stderr[-3000:]}")
+    stats = json.loads(result.stdout)
+    requests = sum(entry["num_requests"] for entry in stats)
+    failures = sum(entry["num_failures"] for entry in stats)
+    if requests == 0 or failures > requests * 0.01:
+        raise SystemExit(f"{command[0]}: {failures} failures in {requests} requests")
+    first = min(entry["start_time"] for entry in stats)
+    last = max(entry["last_request_timestamp"] for entry in stats)
+    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return LocustRun(requests, requests / (last - first), cpu_s)
 
 
 def free_port() -> int:

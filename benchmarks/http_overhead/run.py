@@ -14,7 +14,6 @@ goal is met (it is a measurement), non-zero when a run fails.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from benchmarks.common import machine, nginx_serving, write_results  # noqa: E402
+from benchmarks.common import machine, nginx_serving, run_headless_locust, write_results  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TOKEN_JSON = '{"token":"abc123","items":[{"id":1},{"id":2}]}'
@@ -33,17 +32,7 @@ GOAL = 0.90
 
 def locust_rps(command: list[str], seconds: int) -> float:
     """Run one headless Locust process and return its requests per second; fail loudly on failures."""
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    if result.returncode != 0:
-        raise SystemExit(f"{command[0]} exited {result.returncode}:\n{result.stderr[-3000:]}")
-    stats = json.loads(result.stdout)
-    requests = sum(entry["num_requests"] for entry in stats)
-    failures = sum(entry["num_failures"] for entry in stats)
-    if requests == 0 or failures > requests * 0.01:
-        raise SystemExit(f"{command[0]}: {failures} failures in {requests} requests")
-    first = min(entry["start_time"] for entry in stats)
-    last = max(entry["last_request_timestamp"] for entry in stats)
-    return requests / (last - first)
+    return run_headless_locust(command, seconds).rps
 
 
 def contestants(host: str, users: int, seconds: int) -> dict[str, list[str]]:

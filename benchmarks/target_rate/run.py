@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import demo_app_serving, machine, write_results  # noqa: E402
+from benchmarks.common import demo_app_serving, machine, run_headless_locust, write_results  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PROFILES = {"flat": "/slow?ms=20", "jittery": "/slow?ms=${__randomInt(10,150)}"}
@@ -40,20 +38,8 @@ def plan(target: float, url: str) -> dict[str, Any]:
 
 def run_once(command: list[str], env: dict[str, str], seconds: int) -> dict[str, float]:
     """One headless Locust process: its request rate and the CPU it used per 1,000 requests."""
-    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, env=env)
-    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise SystemExit(f"{command[0]} exited {result.returncode}:\n{result.stderr[-3000:]}")
-    stats = json.loads(result.stdout)
-    requests = sum(entry["num_requests"] for entry in stats)
-    failures = sum(entry["num_failures"] for entry in stats)
-    if requests == 0 or failures > requests * 0.01:
-        raise SystemExit(f"{command[0]}: {failures} failures in {requests} requests")
-    first = min(entry["start_time"] for entry in stats)
-    last = max(entry["last_request_timestamp"] for entry in stats)
-    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-    return {"rps": requests / (last - first), "cpu_ms_per_1000": cpu * 1000 / requests * 1000}
+    run = run_headless_locust(command, seconds, env)
+    return {"rps": run.rps, "cpu_ms_per_1000": run.cpu_s * 1000 / run.requests * 1000}
 
 
 def contestants(args: argparse.Namespace, host: str, profile: str, work: Path) -> dict[str, tuple[list[str], dict]]:
