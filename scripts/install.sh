@@ -38,9 +38,13 @@ if ! command -v npm >/dev/null; then
   $SUDO apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm >/dev/null
 fi
-page_sources=(web_ui/src web_ui/public web_ui/index.html web_ui/package-lock.json web_ui/vite.config.ts)
-if [ ! -f web_ui/dist/index.html ] || [ -n "$(find "${page_sources[@]}" -newer web_ui/dist/index.html -print -quit)" ]; then
-  echo "install: the fleet page (web_ui/dist)"
+# Its TypeScript types are generated from the API's OpenAPI description, itself derived from the proto.
+page_build=locust_ext/master/web/dist/index.html
+page_sources=(web_ui/src web_ui/public web_ui/index.html web_ui/package.json web_ui/package-lock.json web_ui/vite.config.ts
+  protos/fleet.proto locust_ext/plan/schema.py locust_ext/master/web/openapi.py)
+if [ ! -f "$page_build" ] || [ -n "$(find "${page_sources[@]}" -newer "$page_build" -print -quit)" ]; then
+  echo "install: the fleet page (into locust_ext/master/web/dist)"
+  .venv/bin/python scripts/export_openapi.py web_ui/generated/openapi.json
   (cd web_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent >/dev/null)
 fi
 

@@ -27,9 +27,9 @@ from typing import Any, TypeVar
 import grpc
 import pytest
 
-from locust_ext.etcd_client import Etcd
 from locust_ext.proto import fleet_pb2, fleet_pb2_grpc
-from locust_ext.worker_env import AGENT_ID_ENV
+from locust_ext.wire.etcd import Etcd
+from locust_ext.wire.protocol import AGENT_ID_ENV
 from tests.conftest import free_port
 from tests.helpers import BIN, LOCUST_FLEET, wait_for_http
 

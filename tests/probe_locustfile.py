@@ -14,7 +14,7 @@ from typing import Any
 
 from locust import events
 
-from locust_ext.browser import screenshots
+from locust_ext.browser.screenshots import screenshots
 from locust_ext.locustfile import PlanBrowserUser, PlanHttpUser
 
 __all__ = ["PlanBrowserUser", "PlanHttpUser"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from locust_ext.plan import parse_plan
+from locust_ext.plan.validation import parse_plan
 from locust_ext.proto import fleet_pb2
 from tests.conftest import free_port
 from tests.fleet_fixtures import (

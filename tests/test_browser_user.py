@@ -20,12 +20,12 @@ import gevent
 import psutil
 import pytest
 
-from locust_ext import browser
-from locust_ext.vitals import VitalsTracker
+from locust_ext.browser import guard, probe, runtime, screenshots
+from locust_ext.users.vitals import VitalsTracker
 from tests.helpers import ROOT, FleetRun, run_fleet
 from tests.reliability import record
 
-CHROMIUM = Path(browser.chromium_path())
+CHROMIUM = Path(runtime.chromium_path())
 PROBE = Path(__file__).with_name("probe_locustfile.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VITALS = ("TTFB", "FCP", "LCP", "CLS")
@@ -307,38 +307,38 @@ def test_plan_with_journeys_but_no_browser_users_and_no_tasks_is_refused(tmp_pat
 
 
 def test_browser_available_launches_chromium_once_and_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    browser.browser_available.cache_clear()
-    available, detail = browser.browser_available()
+    probe.browser_available.cache_clear()
+    available, detail = probe.browser_available()
     assert available, detail
     assert detail.startswith("chromium ")
-    assert browser.browser_available() == (available, detail)
-    monkeypatch.setenv(browser.CHROMIUM_ENV, "/nonexistent/chromium")
-    browser.browser_available.cache_clear()
+    assert probe.browser_available() == (available, detail)
+    monkeypatch.setenv(runtime.CHROMIUM_ENV, "/nonexistent/chromium")
+    probe.browser_available.cache_clear()
     try:
-        assert browser.browser_available() == (False, "chromium not found at /nonexistent/chromium")
+        assert probe.browser_available() == (False, "chromium not found at /nonexistent/chromium")
     finally:
-        browser.browser_available.cache_clear()
+        probe.browser_available.cache_clear()
 
 
 def test_guard_makes_a_browser_user_above_the_limit_wait(caplog: pytest.LogCaptureFixture) -> None:
-    guard = browser.BrowserUserGuard(1, "set by a test")
-    guard.acquire()
-    second = gevent.spawn(guard.acquire)
+    user_guard = guard.BrowserUserGuard(1, "set by a test")
+    user_guard.acquire()
+    second = gevent.spawn(user_guard.acquire)
     gevent.sleep(0.05)
-    assert not second.dead and guard.running == 1
+    assert not second.dead and user_guard.running == 1
     assert "browser users: 1 running in this process, the limit is 1 (set by a test)" in caplog.text
-    guard.release()
+    user_guard.release()
     second.join(timeout=1)
-    assert second.dead and guard.running == 1
+    assert second.dead and user_guard.running == 1
 
 
 def test_guard_limit_comes_from_the_environment_or_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(browser.MAX_USERS_ENV, "3")
-    assert browser.browser_user_limit() == (3, f"set by {browser.MAX_USERS_ENV}")
-    monkeypatch.delenv(browser.MAX_USERS_ENV)
-    limit, reason = browser.browser_user_limit()
+    monkeypatch.setenv(guard.MAX_USERS_ENV, "3")
+    assert guard.browser_user_limit() == (3, f"set by {guard.MAX_USERS_ENV}")
+    monkeypatch.delenv(guard.MAX_USERS_ENV)
+    limit, reason = guard.browser_user_limit()
     available_mb = psutil.virtual_memory().available // 2**20
-    expected = (available_mb - browser.RESERVE_MB - browser.BROWSER_MB) // browser.CONTEXT_MB
+    expected = (available_mb - guard.RESERVE_MB - guard.BROWSER_MB) // guard.CONTEXT_MB
     assert limit >= 1 and abs(limit - expected) <= 2 and "MB available" in reason
 
 
@@ -359,7 +359,7 @@ def test_vitals_of_a_page_are_reported_once_when_it_is_left_or_the_journey_ends(
 
 
 def test_screenshot_store_keeps_the_first_failure_of_each_step_within_its_limit() -> None:
-    store = browser.ScreenshotStore(limit=2)
+    store = screenshots.ScreenshotStore(limit=2)
     store.keep("failure", "j", 1, "ASSERT_TEXT h1", "first", "http://x/a", b"png-1")
     store.keep("failure", "j", 1, "ASSERT_TEXT h1", "second", "http://x/b", b"png-2")
     store.keep("step", "j", 2, "SCREENSHOT", "", "http://x/c", b"png-3")

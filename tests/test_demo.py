@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from locust_ext.plan import load_plan
+from locust_ext.plan.validation import load_plan
 from tests.helpers import ROOT, run_fleet
 
 PLANS = sorted((ROOT / "examples" / "plans").glob("*.json"))

@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from locust_ext.plan import parse_plan
+from locust_ext.plan.validation import parse_plan
 from locust_ext.proto import fleet_pb2
 from tests.conftest import free_port
 from tests.fleet_fixtures import TEST_TTL, EtcdServer, FleetMaster, StartAgent, demo_plan, wait_until

@@ -30,8 +30,8 @@ from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode, checks
 from schemathesis.schemas import APIOperation
 
-from locust_ext.importers import FORMATS, ImportFailed, import_plan
-from locust_ext.plan import PlanError, load_plan, parse_plan, plan_to_json
+from locust_ext.plan.importers import FORMATS, ImportFailed, import_plan
+from locust_ext.plan.validation import PlanError, load_plan, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2
 from tests.fleet_fixtures import TEST_PLAN, AgentProcess, FleetMaster, StartAgent
 from tests.reliability import record

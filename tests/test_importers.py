@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from locust_ext.importers import FORMATS, ImportFailed, ImportResult, import_plan
-from locust_ext.plan import load_plan, parse_plan, plan_to_json
+from locust_ext.plan.importers import FORMATS, ImportFailed, ImportResult, import_plan
+from locust_ext.plan.validation import load_plan, parse_plan, plan_to_json
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
 

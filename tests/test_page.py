@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from locust_ext.importers import import_plan
-from locust_ext.plan import load_plan, plan_to_json
+from locust_ext.plan.importers import import_plan
+from locust_ext.plan.validation import load_plan, plan_to_json
 from tests.fleet_fixtures import AgentProcess, EtcdServer, FleetMaster, demo_plan, wait_until
 from tests.page_driver import PageBrowser, at, choose, helper_text, open_tab, shoot, step_card
 from tests.test_importers import CHROME_CURL, HAR, HAZARD, POSTMAN

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from locust_ext.plan import PlanError, load_plan, parse_plan, plan_to_json
+from locust_ext.plan.validation import PlanError, load_plan, parse_plan, plan_to_json
 
 
 def minimal_plan(**changes) -> dict:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from locust_ext.templating import RenderContext, UndefinedVariable, compile_template
+from locust_ext.plan.templating import RenderContext, UndefinedVariable, compile_template
 
 
 def render(source: str, **variables: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from locust_ext.openapi import document
+from locust_ext.master.web.openapi import document
 from tests.fleet_fixtures import EtcdServer, FleetMaster, demo_plan, wait_until
 from tests.reliability import record
 

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from locust_ext.etcd_client import Etcd
-from locust_ext.plan import Plan, plan_to_json
+from locust_ext.plan.validation import Plan, plan_to_json
+from locust_ext.wire.etcd import Etcd
+from locust_ext.wire.protocol import agents_prefix
 from worker_agent.registry import Registry
 from worker_agent.state import ERROR, IDLE, RUNNING, AgentIdentity, AgentState, registry_value
 from worker_agent.supervisor import (
@@ -74,7 +75,9 @@ class Agent:
         self.default_processes = default_processes
         self.grace_s = grace_s
         self._state = AgentState(message="waiting for a plan")
-        self.registry = Registry(etcd, f"{prefix}agents/{identity.id}", ttl, registry_value(identity, self._state))
+        self.registry = Registry(
+            etcd, f"{agents_prefix(prefix)}{identity.id}", ttl, registry_value(identity, self._state)
+        )
         self._group: WorkerGroup | None = None
         self._closed = False
         self._calls = threading.Lock()

@@ -18,9 +18,10 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from locust_ext.browser import browser_available
-from locust_ext.etcd_client import Etcd, EtcdAccess, parse_endpoints
-from locust_ext.grpc_security import TOKEN_ENV, GrpcSecurity, SecurityConfigError, exposed_without_protection
+from locust_ext.browser.probe import browser_available
+from locust_ext.wire.etcd import Etcd, EtcdAccess, parse_endpoints
+from locust_ext.wire.grpc_security import GrpcSecurity, SecurityConfigError, exposed_without_protection
+from locust_ext.wire.protocol import DEFAULT_PREFIX, ETCD_PASSWORD_ENV, TOKEN_ENV
 from worker_agent.agent import Agent
 from worker_agent.service import add_services, create_server
 from worker_agent.state import AgentIdentity
@@ -30,7 +31,6 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})
 _AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _LABEL_KEY = re.compile(r"[A-Za-z0-9._/-]{1,63}")
-ETCD_PASSWORD_ENV = "LOCUST_FLEET_ETCD_PASSWORD"
 ETCD_ACCESS_FLAGS = {
     "user": "--etcd-user",
     "password": f"--etcd-password ({ETCD_PASSWORD_ENV})",
@@ -109,9 +109,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="HOST:PORT[,HOST:PORT...]",
         help="etcd endpoints (default: %(default)s)",
     )
-    parser.add_argument(
-        "--prefix", type=_prefix, default="/locust-fleet/", help="etcd key prefix (default: %(default)s)"
-    )
+    parser.add_argument("--prefix", type=_prefix, default=DEFAULT_PREFIX, help="etcd key prefix (default: %(default)s)")
     parser.add_argument(
         "--listen",
         type=_listen_address,

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from locust_ext.etcd_client import Etcd, EtcdUnavailable, LeaseNotFound
+from locust_ext.wire.etcd import Etcd, EtcdUnavailable, LeaseNotFound
 
 logger = logging.getLogger(__name__)
 RETRY_S = 1.0

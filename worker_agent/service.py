@@ -13,15 +13,15 @@ from google.protobuf import json_format
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from locust_ext.grpc_security import GrpcSecurity
-from locust_ext.plan import PlanError, parse_plan, plan_to_json
+from locust_ext.plan.validation import PlanError, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2, fleet_pb2_grpc
+from locust_ext.wire.grpc_security import GrpcSecurity
+from locust_ext.wire.protocol import MAX_PROCESSES
 from worker_agent.agent import Agent, RunRequest
 from worker_agent.state import AgentState
 
 MAX_PORT = 65535
 # A guard against a request that would fork thousands of processes; the master asks for at most as many.
-MAX_PROCESSES = 256
 # A plan with inline data sets fits easily; anything larger is refused (RESOURCE_EXHAUSTED) before it is parsed.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 AGENT_SERVICE = fleet_pb2.DESCRIPTOR.services_by_name["Agent"].full_name

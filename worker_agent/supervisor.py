@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from locust_ext.worker_env import AGENT_ID_ENV, WORKER_INDEX_ENV
+from locust_ext.wire.protocol import AGENT_ID_ENV, WORKER_INDEX_ENV
 from worker_agent.state import WorkerInfo
 
 MAX_RESTARTS = 3

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import grpc
 
-from locust_ext.etcd_client import Etcd
-from locust_ext.grpc_security import GrpcSecurity
+from locust_ext.wire.etcd import Etcd
+from locust_ext.wire.grpc_security import GrpcSecurity
 from worker_agent.agent import Agent
 from worker_agent.cli import LOG_FORMAT
 from worker_agent.service import add_services, create_server

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from benchmarks.common import free_port
-from locust_ext.worker_env import AGENT_ID_ENV
+from locust_ext.wire.protocol import AGENT_ID_ENV
 
 ETCD = "/usr/bin/etcd"
 BIN = Path(sys.executable).parent

@@ -46,8 +46,8 @@ from benchmarks.control_plane.parts import (  # noqa: E402
     locust_master,
     wait_until,
 )
-from locust_ext.etcd_client import Etcd  # noqa: E402
-from locust_ext.grpc_security import GrpcSecurity  # noqa: E402
+from locust_ext.wire.etcd import Etcd  # noqa: E402
+from locust_ext.wire.grpc_security import GrpcSecurity  # noqa: E402
 from worker_agent.state import AgentIdentity, AgentState, registry_value  # noqa: E402
 from worker_agent.supervisor import GRACE_S  # noqa: E402
 

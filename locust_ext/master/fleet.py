@@ -1,0 +1,148 @@
+"""The fleet as the master sees it: discovered agents, their Locust workers, deploying a plan and releasing it.
+
+The web API and the headless flow both act through `Fleet`; it raises FleetError (message, path, HTTP
+status) for anything a person asked wrongly, so every entry point answers the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from locust.runners import MasterRunner
+
+from locust_ext.browser.screenshots import ScreenshotStore
+from locust_ext.master.discovery import AgentDirectory
+from locust_ext.master.dispatch import Dispatcher
+from locust_ext.master.plan_store import PlanNotFound, PlanStore
+from locust_ext.plan.validation import Plan
+from locust_ext.proto import fleet_pb2
+from locust_ext.users.pacing import TargetRate
+from locust_ext.wire.etcd import EtcdUnavailable
+from locust_ext.wire.protocol import MAX_PROCESSES
+
+logger = logging.getLogger(__name__)
+# Screenshots the master keeps for the page: the first failure of each journey step, fleet-wide.
+MASTER_SCREENSHOTS = 100
+
+
+class FleetError(Exception):
+    def __init__(self, message: str, path: str = "", status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.status = status
+
+
+class Fleet:
+    def __init__(
+        self,
+        runner: MasterRunner,
+        directory: AgentDirectory,
+        store: PlanStore,
+        dispatcher: Dispatcher,
+        master_address: tuple[str, int],
+        on_deploy: Callable[[Plan], None],
+        target_rate: TargetRate,
+    ) -> None:
+        self.runner = runner
+        self.directory = directory
+        self.store = store
+        self.dispatcher = dispatcher
+        self.master_host, self.master_port = master_address
+        self.on_deploy = on_deploy
+        self.target_rate = target_rate
+        self.run: dict[str, str] | None = None
+        self.worker_owners: dict[str, dict[str, Any]] = {}
+        self.screenshots = ScreenshotStore(MASTER_SCREENSHOTS)
+
+    def on_worker_announce(self, environment: Any, msg: Any, **_kwargs: Any) -> None:
+        """A Locust worker started by an agent says which agent it belongs to (custom message `fleet_worker`)."""
+        if isinstance(msg.data, dict) and isinstance(msg.data.get("agent"), str):
+            self.worker_owners[msg.node_id] = msg.data
+
+    def on_screenshot(self, environment: Any, msg: Any, **_kwargs: Any) -> None:
+        """A worker kept a browser screenshot: keep the fleet's first failure of each step, and the latest of each
+        SCREENSHOT step, saying which agent and worker took it."""
+        shot = msg.data
+        agent = self.worker_owners.get(msg.node_id, {}).get("agent", "")
+        source = f"{agent}/{msg.node_id}" if agent else msg.node_id
+        where = (shot["kind"], shot["journey"], shot["stepIndex"], shot["step"])
+        self.screenshots.keep(*where, shot["message"], shot["url"], shot["png"], source)
+
+    def keep_calibration(self, result: dict[str, Any], **_kwargs: Any) -> None:
+        """Save a calibration's progress and result beside its plan, for the page and the next session."""
+        try:
+            self.store.put_calibration(result["plan"], result)
+        except EtcdUnavailable as error:
+            logger.warning("calibration of %s not saved to etcd: %s", result["plan"], error)
+
+    def agents(self) -> list[dict[str, Any]]:
+        """Every discovered agent with the Locust workers it runs, as the master sees them."""
+        workers: dict[str, list[dict[str, Any]]] = {}
+        for node_id, owner in self.worker_owners.items():
+            node = self.runner.clients.get(node_id)
+            if node is not None:
+                entry = {"id": node_id, "index": owner.get("index"), "pid": owner.get("pid"), "state": node.state}
+                workers.setdefault(owner["agent"], []).append(entry)
+        return [{**agent, "locustWorkers": workers.get(agent["id"], [])} for agent in self.directory.list()]
+
+    def resolve_agents(self, ids: Any, path: str = "agents") -> list[dict[str, Any]]:
+        if ids == "all":
+            return self.directory.list()
+        if not isinstance(ids, list) or not ids or not all(isinstance(agent_id, str) for agent_id in ids):
+            raise FleetError('expected a non-empty list of agent ids (or "all")', path)
+        known = self.directory.agents
+        for index, agent_id in enumerate(ids):
+            if agent_id not in known:
+                choices = ", ".join(sorted(known)) or "none are registered"
+                raise FleetError(f"unknown agent '{agent_id}'; known agents: {choices}", f"{path}[{index}]")
+        return [known[agent_id] for agent_id in dict.fromkeys(ids)]
+
+    def load_plan(self, name: Any) -> Plan:
+        if not isinstance(name, str) or not name:
+            raise FleetError("expected the name of a saved plan", "plan")
+        try:
+            return self.store.get(name).message()
+        except PlanNotFound:
+            raise FleetError(f"no plan named '{name}'; save it first", "plan", 404) from None
+
+    def deploy(self, plan: Plan, agents: list[dict[str, Any]], processes: Any = 0) -> dict[str, Any]:
+        """Ask each agent to start Locust workers for `plan` connected to this master; a result per agent."""
+        if isinstance(processes, bool) or not isinstance(processes, int) or not 0 <= processes <= MAX_PROCESSES:
+            expected = f"expected a whole number of processes, 0 (the agent decides) to {MAX_PROCESSES}"
+            raise FleetError(expected, "processes")
+        run_id = (
+            self.run["runId"] if self.run and self.run["plan"] == plan.name else f"{plan.name}-{uuid.uuid4().hex[:8]}"
+        )
+        request = fleet_pb2.InitBoomerRequest(
+            plan=plan, master_host=self.master_host, master_port=self.master_port, processes=processes, run_id=run_id
+        )
+        unable = {agent["id"]: reason for agent in agents if plan.journeys and (reason := _browser_missing(agent))}
+        results = self.dispatcher.init_boomer([agent for agent in agents if agent["id"] not in unable], request)
+        results |= {agent_id: {"ok": False, "message": reason} for agent_id, reason in unable.items()}
+        if any(result["ok"] for result in results.values()):
+            self.run = {"runId": run_id, "plan": plan.name}
+            self.on_deploy(plan)
+        for agent_id, result in results.items():
+            log = logger.info if result["ok"] else logger.error
+            log("deploy %s to %s: %s", plan.name, agent_id, result["message"])
+        return {"runId": run_id, "plan": plan.name, "results": results}
+
+    def release(self, agents: list[dict[str, Any]]) -> dict[str, Any]:
+        """Ask each agent to stop its workers, whatever run they belong to."""
+        results = self.dispatcher.end_boomer(agents, "")
+        for agent_id, result in results.items():
+            (logger.info if result["ok"] else logger.error)("release %s: %s", agent_id, result["message"])
+        return {"results": results}
+
+
+def _browser_missing(agent: dict[str, Any]) -> str:
+    """Why `agent` cannot run browser journeys ("" when it can): it did not offer the browser capability."""
+    capabilities = agent.get("capabilities") or []
+    if "browser" in capabilities:
+        return ""
+    offered = ", ".join(capabilities) or "none"
+    return f"no browser on this agent (capabilities: {offered}), and the plan has journeys; not deployed there"

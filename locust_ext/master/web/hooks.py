@@ -1,0 +1,72 @@
+"""The fleet's web layer hooked into Locust's own Flask app: the API and page blueprints, the "Fleet agents" tab,
+the login check, and TCP_NODELAY on the web UI's socket."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import socket
+from typing import Any
+
+import gevent
+from flask import request
+from flask_login import current_user
+from locust.env import Environment
+
+from locust_ext.master.fleet import Fleet
+from locust_ext.master.web.api import AGENT_COLUMNS, agents_tab_rows, create_blueprint, refuse_other_sites
+from locust_ext.master.web.page import create_page_blueprint, link_from_locust_page
+
+logger = logging.getLogger(__name__)
+
+
+def add_web_ui(environment: Environment, fleet: Fleet) -> None:
+    web_ui = environment.web_ui
+    # Locust runs Flask in debug mode, where jsonify indents: 4x slower and 50 % larger for 1,000 agents.
+    web_ui.app.json.compact = True
+    base_path = getattr(environment.parsed_options, "web_base_path", "") or ""
+    base_path = base_path.rstrip("/")
+    logged_in = functools.partial(is_logged_in, web_ui)
+    web_ui.app.register_blueprint(create_blueprint(fleet, base_path, logged_in))
+    web_ui.app.register_blueprint(create_page_blueprint(base_path, logged_in))
+    refuse_other_sites(web_ui.app)
+    link_from_locust_page(web_ui.app, base_path)
+    web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
+    web_ui.template_args["extended_tables"] = [
+        {"key": "fleet-agents", "structure": [{"key": key, "title": title} for key, title in AGENT_COLUMNS]}
+    ]
+
+    @web_ui.app.after_request
+    def add_agents_to_stats(response):
+        if request.path.endswith("/stats/requests") and response.is_json:
+            extended = [{"key": "fleet-agents", "data": agents_tab_rows(fleet)}]
+            response.set_data(json.dumps({**response.json, "extended_stats": extended}))
+        return response
+
+
+def is_logged_in(web_ui: Any) -> bool:
+    """Whether the request may go on: always, unless --web-login asks for a login that has not happened.
+
+    Not Locust's auth_required_if_enabled: it turns every exception of the view, our 400s and 404s included,
+    into a 200 page of text.
+    """
+    return not web_ui.web_login or current_user.is_authenticated
+
+
+def answer_without_delay(web_ui: Any) -> None:
+    """TCP_NODELAY on the web UI's listening socket (accepted sockets inherit it on Linux).
+
+    Locust's gevent server writes a response in two parts; on a kept-alive connection (every browser's)
+    the second part waited for the client's delayed ACK: 40 ms added to every API call, measured by
+    benchmarks/control_plane.
+    """
+    # The init event fires just before Locust starts the server: poll briefly, so that hardly any connection
+    # is accepted before the option is set.
+    for _ in range(1000):
+        server = getattr(web_ui, "server", None)
+        if server is not None and getattr(server, "socket", None) is not None:
+            server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return
+        gevent.sleep(0.005)
+    logger.warning("web UI socket not found; responses on kept-alive connections may wait ~40 ms")

@@ -1,0 +1,409 @@
+"""The OpenAPI 3.1 description of the fleet API, served at `/fleet/api/openapi.json`.
+
+The routes are described here; the plan's JSON Schema is not: it is derived from protos/fleet.proto
+(through `schema.describe()`), so the description cannot drift from what the validator accepts.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from locust_ext.plan.importers import FORMATS
+from locust_ext.plan.schema import describe
+from locust_ext.wire.protocol import MAX_PROCESSES
+
+_UINT32_MAX = 2**32 - 1
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required or list(properties)}
+
+
+_STRING = {"type": "string"}
+_INTEGER = {"type": "integer"}
+_RESULTS = {"type": "object", "additionalProperties": _obj({"ok": {"type": "boolean"}, "message": _STRING})}
+_PLAN_NAME = {"name": "name", "in": "path", "required": True, "schema": _STRING}
+_REVISION_HEADER = {"ETag": {"description": "the plan's revision, quoted", "schema": _STRING}}
+
+PATHS: dict[str, Any] = {
+    "/agents": {
+        "get": {
+            "summary": "The live agents, with their Locust workers",
+            "responses": {
+                "200": _json(_obj({"agents": {"type": "array", "items": _ref("Agent")}}), "the agents"),
+                "503": _json(
+                    {"allOf": [_ref("Error"), _obj({"agents": {"type": "array", "items": _ref("Agent")}})]},
+                    "etcd is away: the last known agents",
+                ),
+            },
+        }
+    },
+    "/plans": {
+        "get": {
+            "summary": "The saved plans",
+            "responses": {
+                "200": _json(
+                    _obj(
+                        {"plans": {"type": "array", "items": _obj({"name": _STRING, "revision": {"type": "integer"}})}}
+                    ),
+                    "names and revisions",
+                ),
+                "503": _error("etcd is away"),
+            },
+        }
+    },
+    "/plans/{name}": {
+        "parameters": [_PLAN_NAME],
+        "get": {
+            "summary": "One saved plan",
+            "responses": {
+                "200": {**_json(_ref("Plan"), "the plan"), "headers": _REVISION_HEADER},
+                "404": _error("no such plan"),
+            },
+        },
+        "put": {
+            "summary": "Save a plan (validated first; If-Match makes the save safe)",
+            "parameters": [{"name": "If-Match", "in": "header", "required": False, "schema": _STRING}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Plan")}}},
+            "responses": {
+                "200": {
+                    **_json(_obj({"name": _STRING, "revision": {"type": "integer"}, "plan": _ref("Plan")}), "saved"),
+                    "headers": _REVISION_HEADER,
+                },
+                "400": _json(
+                    {"anyOf": [_ref("PlanErrors"), _ref("Error")]},
+                    "the plan is not valid (issues lists every problem), or If-Match is not a revision",
+                ),
+                "412": _json(
+                    {"allOf": [_ref("Error"), _obj({"revision": {"type": "integer"}})]}, "someone saved it meanwhile"
+                ),
+            },
+        },
+        "delete": {
+            "summary": "Delete a plan",
+            "responses": {"204": {"description": "deleted"}, "404": _error("no such plan")},
+        },
+    },
+    "/plans/{name}/calibration": {
+        "parameters": [_PLAN_NAME],
+        "get": {
+            "summary": "The plan's latest calibration (load.calibrate): each step's figures and the knee, live",
+            "responses": {"200": _json(_ref("CalibrationResult"), "the calibration"), "404": _error("none yet")},
+        },
+    },
+    "/deploy": {
+        "post": {
+            "summary": "Deploy a saved plan to agents",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": _obj(
+                            {
+                                "plan": _STRING,
+                                "agents": {"type": "array", "items": _STRING, "minItems": 1},
+                                "processes": {"type": "integer", "minimum": 0, "maximum": MAX_PROCESSES},
+                            },
+                            ["plan", "agents"],
+                        )
+                    }
+                },
+            },
+            "responses": {
+                "200": _json(_obj({"runId": _STRING, "plan": _STRING, "results": _RESULTS}), "a result per agent"),
+                "400": _error("bad request: the path names the field"),
+                "404": _error("no such plan"),
+            },
+        }
+    },
+    "/release": {
+        "post": {
+            "summary": "Stop the agents' workers",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _obj({"agents": {"type": "array", "items": _STRING, "minItems": 1}})}
+                },
+            },
+            "responses": {
+                "200": _json(_obj({"results": _RESULTS}), "a result per agent"),
+                "400": _error("bad request: the path names the field"),
+            },
+        }
+    },
+    "/try": {
+        "post": {
+            "summary": "Run every step of a plan once from the master (secrets masked unless reveal=1)",
+            "parameters": [{"name": "reveal", "in": "query", "schema": {"enum": ["0", "1", "true", "false"]}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Plan")}}},
+            "responses": {
+                "200": _json(_ref("TryResult"), "each step's outcome"),
+                "400": _json(
+                    {"anyOf": [_ref("PlanErrors"), _ref("Error")]},
+                    "the plan is not valid (issues lists every problem), or the body is not a JSON object",
+                ),
+            },
+        }
+    },
+    "/import": {
+        "post": {
+            "summary": "Convert a Postman v2.1 collection, a HAR, a cURL command, a locust-hazard plan or a plan",
+            "parameters": [
+                {"name": "format", "in": "query", "schema": {"enum": list(FORMATS)}},
+                {"name": "name", "in": "query", "schema": _STRING},
+                {"name": "includeStatic", "in": "query", "schema": {"enum": ["0", "1", "true", "false"]}},
+            ],
+            "requestBody": {"required": True, "content": {"text/plain": {"schema": _STRING}, "application/json": {}}},
+            "responses": {
+                "200": _json(
+                    _obj({"plan": _ref("Plan"), "warnings": {"type": "array", "items": _STRING}, "format": _STRING}),
+                    "the plan and what did not carry over",
+                ),
+                "400": _error("the input cannot become a plan: the path says where in the input"),
+            },
+        }
+    },
+    "/rate": {
+        "get": {
+            "summary": "The plan's target request rate, the rate now and over the run, and whether the target holds",
+            "responses": {
+                "200": _json(
+                    _obj(
+                        {
+                            "targetRps": {"type": ["number", "null"]},
+                            "currentRps": {"type": "number"},
+                            "achievedRps": {"type": "number"},
+                            "reached": {"type": ["boolean", "null"]},
+                        }
+                    ),
+                    "null target: the plan sets none",
+                )
+            },
+        }
+    },
+    "/screenshots": {
+        "get": {
+            "summary": "Browser screenshots from the workers: the first failure of each journey step, SCREENSHOT steps",
+            "responses": {"200": _json(_obj({"screenshots": {"type": "array", "items": _ref("Screenshot")}}), "")},
+        }
+    },
+    "/screenshots/{id}.png": {
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "get": {
+            "summary": "One screenshot",
+            "responses": {
+                "200": {"description": "the PNG", "content": {"image/png": {}}},
+                "404": _error("no such screenshot (the master keeps the current run's)"),
+            },
+        },
+    },
+    "/schema": {
+        "get": {"summary": "The plan schema, from the proto", "responses": {"200": _json({"type": "object"}, "")}}
+    },
+    "/openapi.json": {"get": {"summary": "This description", "responses": {"200": _json({"type": "object"}, "")}}},
+}
+
+_CHECK = _obj(
+    {"kind": {"enum": ["status", "assert", "save"]}, "label": _STRING, "ok": {"type": "boolean"}, "message": _STRING},
+    ["kind", "label", "ok", "message"],
+)
+_TRY_STEP = _obj(
+    {
+        "name": _STRING,
+        "path": _STRING,
+        "ok": {"type": "boolean"},
+        "error": _STRING,
+        "request": _obj({"method": _STRING, "url": _STRING, "headers": {"type": "object"}, "body": _STRING}),
+        "response": _obj(
+            {
+                "status": {"type": "integer"},
+                "headers": {"type": "object"},
+                "body": _STRING,
+                "bodyBytes": {"type": "integer"},
+                "timeMs": {"type": "number"},
+            }
+        ),
+        "checks": {"type": "array", "items": _CHECK},
+    },
+    ["name", "path", "ok"],
+)
+_SCREENSHOT = _obj(
+    {
+        "id": {"type": "integer"},
+        "kind": {"enum": ["failure", "step"]},
+        "journey": _STRING,
+        "step": _STRING,
+        "stepIndex": {"type": "integer"},
+        "message": _STRING,
+        "url": _STRING,
+        "bytes": {"type": "integer"},
+        "takenAt": {"type": "number"},
+        "source": _STRING,
+    },
+)
+_AGENT = _obj(
+    {
+        "id": _STRING,
+        "address": _STRING,
+        "hostname": _STRING,
+        "cpus": {"type": "integer"},
+        "memoryMb": {"type": "integer"},
+        "capabilities": {"type": "array", "items": _STRING},
+        "labels": {"type": "object", "additionalProperties": _STRING},
+        "state": {"enum": ["idle", "running", "error"]},
+        "plan": _STRING,
+        "runId": _STRING,
+        "message": _STRING,
+        "workers": {"type": "array", "items": {"type": "object"}},
+        "version": _STRING,
+        "startedAt": _STRING,
+        "security": {
+            "type": "object",
+            "description": "what callers need: TLS, a client certificate (mutual TLS), the token",
+            "properties": {"tls": {"type": "boolean"}, "clientCert": {"type": "boolean"}, "token": {"type": "boolean"}},
+        },
+        "lastSeen": _STRING,
+        "locustWorkers": {
+            "type": "array",
+            "items": _obj({"id": _STRING, "index": {"type": "integer"}, "pid": {"type": "integer"}, "state": _STRING}),
+        },
+    },
+    ["id", "address", "state", "plan", "workers", "lastSeen", "locustWorkers"],
+)
+
+_NUMBER_OR_NULL = {"type": ["number", "null"]}
+_CALIBRATION_STEP = _obj(
+    {
+        "users": _INTEGER,
+        "seconds": {"type": "number"},
+        "requests": _INTEGER,
+        "failures": _INTEGER,
+        "rps": {"type": "number"},
+        "p95Ms": _NUMBER_OR_NULL,
+        "errorRatio": _NUMBER_OR_NULL,
+        "lcpP75Ms": _NUMBER_OR_NULL,
+        "thresholds": {
+            "type": "object",
+            "description": "each threshold's value over the step, by metric, then by step name ('*': every step)",
+            "additionalProperties": {"type": "object", "additionalProperties": _NUMBER_OR_NULL},
+        },
+        "held": {"type": "boolean"},
+        "broken": {"type": "array", "items": _STRING},
+    }
+)
+_CALIBRATION_RESULT = _obj(
+    {
+        "plan": _STRING,
+        "state": {"enum": ["running", "knee", "no-knee", "none-held", "stopped"]},
+        "message": _STRING,
+        "startedAt": _STRING,
+        "finishedAt": {"type": ["string", "null"]},
+        "calibrate": {"$ref": "#/components/schemas/Calibration"},
+        "steps": {"type": "array", "items": _CALIBRATION_STEP},
+        "knee": {"oneOf": [_obj({"users": _INTEGER, "rps": {"type": "number"}}), {"type": "null"}]},
+    }
+)
+
+
+@cache
+def document() -> dict[str, Any]:
+    schemas = _plan_schemas()
+    schemas |= {
+        "Error": _obj({"error": _STRING, "path": _STRING}),
+        "PlanErrors": {
+            "allOf": [
+                {"$ref": "#/components/schemas/Error"},
+                _obj({"issues": {"type": "array", "items": _obj({"path": _STRING, "message": _STRING})}}),
+            ]
+        },
+        "Agent": _AGENT,
+        "Screenshot": _SCREENSHOT,
+        "CalibrationResult": _CALIBRATION_RESULT,
+        "TryResult": _obj(
+            {
+                "ok": {"type": "boolean"},
+                "steps": {"type": "array", "items": _TRY_STEP},
+                "variables": {"type": "object", "additionalProperties": _STRING},
+                "revealed": {"type": "boolean", "description": "false: secrets are masked as ••••••"},
+            }
+        ),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "locust-fleet API", "version": "1"},
+        "servers": [{"url": "/fleet/api"}],
+        "paths": _with_guard_answers(PATHS),
+        "components": {"schemas": schemas},
+    }
+
+
+_METHODS = ("get", "put", "post", "delete")
+
+
+def _with_guard_answers(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may answer 401 (--web-login), one that changes something 403 (from another site), one
+    that takes JSON 415 (another content type)."""
+    guarded: dict[str, Any] = {}
+    for path, item in paths.items():
+        guarded[path] = dict(item)
+        for method in _METHODS:
+            if method not in item:
+                continue
+            responses = {**item[method]["responses"], "401": _error("log in first (the master runs with --web-login)")}
+            if method != "get":
+                responses["403"] = _error("sent from another site")
+            if "application/json" in item[method].get("requestBody", {}).get("content", {}):
+                responses["415"] = _error("the body is not JSON (Content-Type: application/json)")
+            guarded[path][method] = {**item[method], "responses": responses}
+    return guarded
+
+
+def _plan_schemas() -> dict[str, Any]:
+    described = describe()
+    schemas = {
+        name.replace(".", "_"): {"enum": [c["name"] for c in choices]} for name, choices in described["enums"].items()
+    }
+    for message, fields in described["messages"].items():
+        schemas[message] = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {field["name"]: _field_schema(field) for field in fields},
+            "required": [field["name"] for field in fields if field.get("required")],
+        }
+    return schemas
+
+
+def _field_schema(field: dict[str, Any]) -> dict[str, Any]:
+    kind = field["kind"]
+    if kind == "enum":
+        single: dict[str, Any] = _ref(field["enum"].replace(".", "_"))
+    elif kind == "message":
+        single = _ref(field["message"])
+    elif kind == "json":
+        single = {}
+    elif kind == "integer":
+        single = {"type": "integer", "minimum": 0, "maximum": _UINT32_MAX}
+    elif kind == "number":
+        single = {"type": "number", "minimum": 0}
+    else:
+        single = {"type": kind}
+    if field.get("pattern"):
+        single["pattern"] = f"^(?:{field['pattern']})$"
+    if field.get("map"):
+        return {"type": "object", "additionalProperties": single}
+    if field.get("repeated"):
+        return {"type": "array", "items": single}
+    return single

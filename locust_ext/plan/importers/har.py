@@ -1,0 +1,133 @@
+"""HAR 1.2 recordings (a browser's or a proxy's): each request a step, assets left out unless asked for."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from locust_ext.plan.importers.readers import (
+    ImportFailed,
+    Warnings,
+    as_int,
+    as_string,
+    at_path,
+    form_fields,
+    get_header,
+    literal,
+    literal_map,
+    map_json_strings,
+    parse_json,
+    query_params,
+    read_field,
+    read_method,
+    read_objects,
+    set_header,
+    split_url,
+    without_empty,
+)
+
+_HAR_DROPPED_HEADERS = {"host", "content-length", "cookie", "accept-encoding", "connection"}
+_STATIC_RESOURCE_TYPES = {"image", "stylesheet", "script", "font", "media"}
+_STATIC_MIME = re.compile(
+    r"(image/|font/|audio/|video/|text/css|(application|text)/(x-)?javascript|application/(x-)?font)"
+)
+_STATIC_EXTENSION = re.compile(
+    r"\.(css|m?js|map|png|jpe?g|gif|svg|ico|webp|avif|bmp|woff2?|ttf|otf|eot|mp[34]|webm|ogg|wav)$", re.I
+)
+
+
+def from_har(data: dict[str, Any], warnings: Warnings, include_static: bool) -> dict[str, Any]:
+    log = read_field(data, "log", "", dict, {})
+    steps: list[dict[str, Any]] = []
+    host, static = "", 0
+    for path, entry in read_objects(log, "entries", "log"):
+        request = read_field(entry, "request", path, dict, {})
+        response = read_field(entry, "response", path, dict, {})
+        url = split_url(
+            read_field(request, "url", at_path(path, "request"), str, ""), at_path(at_path(path, "request"), "url")
+        )
+        if url.scheme not in ("http", "https"):
+            warnings.add(f"{path}: {url.scheme or 'relative'} URL skipped")
+        elif not include_static and _is_static(entry, response, url.path, path):
+            static += 1
+        else:
+            host = host or f"{url.scheme}://{url.netloc}"
+            steps.append(_har_step(request, response, host, at_path(path, "request"), warnings))
+    if static:
+        warnings.add(
+            f"{static} static asset request(s) skipped (images, CSS, scripts, fonts, media); include_static keeps them"
+        )
+    if not steps:
+        raise ImportFailed("log.entries", f"expected at least one HTTP request to import; found none ({static} static)")
+    pages = read_field(log, "pages", "log", list, [])
+    title = as_string(pages[0].get("title")) if pages and isinstance(pages[0], dict) else ""
+    title = title or urlsplit(host).hostname or "har-import"
+    return {"name": title, "host": host, "tasks": [{"name": title, "steps": steps}]}
+
+
+def _is_static(entry: dict[str, Any], response: dict[str, Any], url_path: str, path: str) -> bool:
+    """An asset a browser fetches by itself; Chrome's `_resourceType` says so, otherwise the type or the extension."""
+    resource_type = read_field(entry, "_resourceType", path, str, "")
+    if resource_type:
+        return resource_type in _STATIC_RESOURCE_TYPES
+    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    return bool(_STATIC_MIME.match(as_string(content.get("mimeType")))) or bool(_STATIC_EXTENSION.search(url_path))
+
+
+def _har_step(
+    request: dict[str, Any], response: dict[str, Any], host: str, path: str, warnings: Warnings
+) -> dict[str, Any]:
+    url = urlsplit(request["url"])
+    origin = f"{url.scheme}://{url.netloc}"
+    where = (url.path or "/") if origin == host else f"{origin}{url.path}"
+    full, params = query_params(where, parse_qsl(url.query, keep_blank_values=True))
+    method = read_method(request.get("method"), at_path(path, "method"))
+    headers = _har_headers(request, path, warnings)
+    step = {"name": f"{method} {where}", "method": method, "url": literal(full), "params": literal_map(params)}
+    step.update(
+        _har_body(read_field(request, "postData", path, dict, {}), headers, at_path(path, "postData"), warnings)
+    )
+    step["headers"] = headers
+    # The browser followed a redirect itself and recorded the next request as the next entry.
+    if 300 <= as_int(response.get("status")) < 400:
+        step["followRedirects"] = False
+    return without_empty(step)
+
+
+def _har_headers(request: dict[str, Any], path: str, warnings: Warnings) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for _, header in read_objects(request, "headers", path):
+        name = as_string(header.get("name"))
+        if name.lower() == "cookie":
+            warnings.add("Cookie headers dropped: each virtual user's session keeps the cookies its responses set")
+        if name and not name.startswith(":") and name.lower() not in _HAR_DROPPED_HEADERS:
+            headers[name] = literal(as_string(header.get("value")))
+    return headers
+
+
+def _har_body(post: dict[str, Any], headers: dict[str, str], path: str, warnings: Warnings) -> dict[str, Any]:
+    mime = as_string(post.get("mimeType")).lower()
+    text = as_string(post.get("text"))
+    form = form_fields(text) if "application/x-www-form-urlencoded" in mime else None
+    if form is not None:
+        return {"form": form}
+    if post.get("params"):
+        return {"form": _har_form_params(post, headers, path, warnings)}
+    parsed, document = parse_json(text) if "json" in mime else (False, None)
+    if parsed:
+        return {"json": map_json_strings(document, literal)}
+    return {"body": literal(text)} if text else {}
+
+
+def _har_form_params(post: dict[str, Any], headers: dict[str, str], path: str, warnings: Warnings) -> dict[str, str]:
+    form: dict[str, str] = {}
+    for param_path, param in read_objects(post, "params", path):
+        if param.get("fileName") is not None:
+            warnings.add(f"{param_path}: file field '{param.get('name')}' skipped")
+        else:
+            form[as_string(param.get("name"))] = literal(as_string(param.get("value")))
+    if "multipart" in as_string(get_header(headers, "Content-Type")).lower():
+        set_header(headers, "Content-Type", "application/x-www-form-urlencoded")
+        warnings.add(f"{path}: multipart form sent as application/x-www-form-urlencoded")
+    return form

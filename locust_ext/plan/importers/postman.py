@@ -1,0 +1,316 @@
+"""Postman Collection v2.1: folders, requests, auth, variables and the test scripts that map to asserts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+from locust_ext.plan.importers.readers import (
+    ImportFailed,
+    Placeholders,
+    Warnings,
+    as_string,
+    at_path,
+    basic_auth,
+    get_header,
+    parse_json,
+    query_params,
+    read_field,
+    read_items,
+    read_method,
+    read_objects,
+    set_header,
+    unique_step_names,
+    without_empty,
+)
+from locust_ext.plan.validation import json_kind
+
+_POSTMAN_PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
+_POSTMAN_DYNAMIC = {"$guid": "${__uuid}", "$randomUUID": "${__uuid}", "$randomInt": "${__randomInt(0,1000)}"}
+_RAW_CONTENT_TYPES = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "html": "text/html",
+    "javascript": "application/javascript",
+    "text": "text/plain",
+}
+_TEST_OPENER = re.compile(r"pm\.test\(.*?,\s*(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{")
+_TEST_CLOSER = re.compile(r"\}\s*\)\s*;?$")
+_STATUS_CODE = r"pm\.expect\(pm\.response\.code\)\.to"
+_STATUS_CHECKS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], dict[str, str]]], ...] = (
+    (re.compile(r"pm\.response\.to\.have\.status\((\d{3})\)"), lambda m: {"op": "EQ", "value": m[1]}),
+    (
+        re.compile(_STATUS_CODE + r"\.(?:be\.)?(?:eql|equal|equals|eq)\((\d{3})\)"),
+        lambda m: {"op": "EQ", "value": m[1]},
+    ),
+    # chai-postman: `ok` is exactly 200 (its `success` is the 2XX class).
+    (re.compile(r"pm\.response\.to\.be\.ok"), lambda _m: {"op": "EQ", "value": "200"}),
+    (
+        re.compile(_STATUS_CODE + r"\.be\.oneOf\(\[\s*(\d{3}(?:\s*,\s*\d{3})*)\s*\]\)"),
+        lambda m: {"op": "MATCHES", "value": "^(" + "|".join(re.findall(r"\d{3}", m[1])) + ")$"},
+    ),
+)
+
+
+class PostmanConverter:
+    """A collection: one task per top-level folder (subfolders flattened), loose requests in one more task."""
+
+    def __init__(self, warnings: Warnings) -> None:
+        self.warnings = warnings
+        self.placeholders = Placeholders(_POSTMAN_PLACEHOLDER, warnings, _POSTMAN_DYNAMIC)
+        self.variables: dict[str, str] = {}
+
+    def convert(self, data: dict[str, Any]) -> dict[str, Any]:
+        title = as_string(read_field(data, "info", "", dict, {}).get("name")) or "postman-import"
+        self._collect_variables(data, "")
+        self._warn_scripts(data, "", "collection")
+        auth = _own_auth(data, None, "")
+        tasks: list[dict[str, Any]] = []
+        loose: dict[str, Any] | None = None
+        for path, item in read_objects(data, "item", ""):
+            if "item" in item:
+                tasks.extend(self._folder_task(item, path, auth))
+                continue
+            if loose is None:
+                loose = {"name": title, "steps": []}
+                tasks.append(loose)
+            loose["steps"].append(self._step(item, path, auth))
+        for task in tasks:
+            unique_step_names(task["steps"])
+        self._warn_undefined()
+        return without_empty({"name": title, "variables": self.variables, "tasks": tasks})
+
+    def _folder_task(self, folder: dict[str, Any], path: str, auth: Any) -> list[dict[str, Any]]:
+        name = as_string(folder.get("name")) or path
+        steps = list(self._folder_steps(folder, path, auth))
+        if not steps:
+            self.warnings.add(f"folder '{name}' has no requests; skipped")
+            return []
+        return [{"name": name, "steps": steps}]
+
+    def _folder_steps(self, folder: dict[str, Any], path: str, auth: Any) -> Iterator[dict[str, Any]]:
+        self._collect_variables(folder, path)
+        self._warn_scripts(folder, path, f"folder '{folder.get('name')}'")
+        auth = _own_auth(folder, auth, path)
+        for item_path, item in read_objects(folder, "item", path):
+            if "item" in item:
+                yield from self._folder_steps(item, item_path, auth)
+            else:
+                yield self._step(item, item_path, auth)
+
+    def _collect_variables(self, container: dict[str, Any], path: str) -> None:
+        """Collection and folder variables; a plan has one set, so a folder's value for a known name is a warning."""
+        for _, variable in read_objects(container, "variable", path):
+            if variable.get("disabled") or not variable.get("key"):
+                continue
+            name, value = self.placeholders.name(as_string(variable["key"])), as_string(variable.get("value"))
+            if _POSTMAN_PLACEHOLDER.search(value):
+                self.warnings.add(f"variable '{name}' refers to other variables; plan variables are kept as written")
+            if self.variables.get(name, value) != value:
+                self.warnings.add(f"variable '{name}' has several values; the first, {self.variables[name]!r}, is kept")
+                continue
+            self.variables[name] = value
+
+    def _warn_scripts(self, container: dict[str, Any], path: str, where: str) -> None:
+        for event_path, event in read_objects(container, "event", path):
+            if _script_lines(event, event_path):
+                self.warnings.add(f"{where}: {event.get('listen')} script not converted")
+
+    def _warn_undefined(self) -> None:
+        missing = sorted(self.placeholders.used - self.variables.keys())
+        if missing:
+            self.warnings.add(
+                f"variables used but not defined in the collection (an environment's?): {', '.join(missing)}; "
+                "add them to the plan's variables"
+            )
+
+    def _step(self, item: dict[str, Any], path: str, auth: Any) -> dict[str, Any]:
+        label = f"item '{item.get('name')}'"
+        request = item.get("request")
+        request = {"url": request} if isinstance(request, str) else request
+        if not isinstance(request, dict):
+            raise ImportFailed(at_path(path, "request"), f"expected a request object or URL, got {json_kind(request)}")
+        request_path = at_path(path, "request")
+        url, params = self._url(request.get("url"), at_path(request_path, "url"))
+        headers = self._headers(request.get("header"), at_path(request_path, "header"))
+        self._auth(_own_auth(request, auth, request_path), headers, label)
+        body = self._body(
+            read_field(request, "body", request_path, dict, {}), headers, at_path(request_path, "body"), label
+        )
+        step = {
+            "name": as_string(item.get("name")) or path,
+            "method": read_method(request.get("method"), at_path(request_path, "method")),
+            "url": url,
+            "params": params,
+            "headers": headers,
+            **body,
+            "assert": self._asserts(item, path, label),
+        }
+        return without_empty(step)
+
+    def _url(self, url: Any, path: str) -> tuple[str, dict[str, str]]:
+        parts = url if isinstance(url, dict) else {"raw": url}
+        raw = parts.get("raw") or _url_from_parts(parts)
+        if not isinstance(raw, str) or not raw.strip():
+            raise ImportFailed(path, f"expected a URL, got {json_kind(raw) if raw else 'nothing'}")
+        base, _, query = raw.strip().partition("?")
+        pairs = parse_qsl(query.partition("#")[0], keep_blank_values=True)
+        if "query" in parts:
+            entries = read_objects(parts, "query", path)
+            pairs = [(as_string(q.get("key")), as_string(q.get("value"))) for _, q in entries if not q.get("disabled")]
+        base = _with_path_variables(base.partition("#")[0], parts, path)
+        if not re.match(r"(https?://|\{\{|/)", base, re.I):
+            base = "http://" + base  # as Postman does
+        url_text, params = query_params(base, pairs)
+        text = self.placeholders.text
+        return text(url_text), {text(key): text(value) for key, value in params.items()}
+
+    def _headers(self, header: Any, path: str) -> dict[str, str]:
+        if isinstance(header, str):
+            lines = [line.partition(":") for line in header.splitlines() if ":" in line]
+            return {name.strip(): self.placeholders.text(value.strip()) for name, _, value in lines}
+        if not isinstance(header, list | None):
+            raise ImportFailed(path, f"expected a list of headers, got {json_kind(header)}")
+        return {
+            as_string(entry.get("key")): self.placeholders.text(entry.get("value"))
+            for _, entry in read_items(header or [], path)
+            if not entry.get("disabled") and entry.get("key")
+        }
+
+    def _auth(self, auth: Any, headers: dict[str, str], label: str) -> None:
+        if not isinstance(auth, dict) or auth.get("type") in (None, "noauth"):
+            return
+        kind = auth["type"]
+        entries = auth.get(kind)
+        fields = dict(entries) if isinstance(entries, dict) else {}
+        if isinstance(entries, list):
+            fields = {as_string(entry.get("key")): entry.get("value") for entry in entries if isinstance(entry, dict)}
+        if kind == "bearer":
+            set_header(headers, "Authorization", "Bearer " + self.placeholders.text(fields.get("token")))
+        elif kind == "basic" and "{{" in as_string(fields.get("username")) + as_string(fields.get("password")):
+            self.warnings.add(f"{label}: basic auth with variables not converted; add an Authorization header")
+        elif kind == "basic":
+            user, password = as_string(fields.get("username")), as_string(fields.get("password"))
+            set_header(headers, "Authorization", basic_auth(user, password))
+        else:
+            self.warnings.add(f"{label}: auth type '{kind}' not converted")
+
+    def _body(self, body: dict[str, Any], headers: dict[str, str], path: str, label: str) -> dict[str, Any]:
+        mode = body.get("mode")
+        if not mode or body.get("disabled"):
+            return {}
+        if mode == "raw":
+            return self._raw_body(body, headers, path)
+        if mode == "urlencoded":
+            return {"form": self._form_entries(body, "urlencoded", path, label)}
+        if mode == "formdata":
+            form = self._form_entries(body, "formdata", path, label)
+            if form:
+                self.warnings.add(f"{label}: form data is sent as application/x-www-form-urlencoded, not multipart")
+            return {"form": form}
+        if mode == "graphql":
+            return {"json": self._graphql(read_field(body, "graphql", path, dict, {}), at_path(path, "graphql"))}
+        self.warnings.add(f"{label}: body mode '{mode}' not converted")
+        return {}
+
+    def _raw_body(self, body: dict[str, Any], headers: dict[str, str], path: str) -> dict[str, Any]:
+        raw = as_string(body.get("raw"))
+        if not raw:
+            return {}
+        options = read_field(body, "options", path, dict, {})
+        language = as_string(read_field(options, "raw", at_path(path, "options"), dict, {}).get("language")) or "text"
+        content_type = get_header(headers, "Content-Type") or _RAW_CONTENT_TYPES.get(language, "text/plain")
+        parsed, document = parse_json(raw) if "json" in content_type.lower() else (False, None)
+        if parsed:
+            return {"json": self.placeholders.json(document)}
+        if get_header(headers, "Content-Type") is None:
+            headers["Content-Type"] = content_type  # Postman sends the raw body's language as its type
+        return {"body": self.placeholders.text(raw)}
+
+    def _form_entries(self, body: dict[str, Any], mode: str, path: str, label: str) -> dict[str, str]:
+        form: dict[str, str] = {}
+        for _, entry in read_objects(body, mode, path):
+            if entry.get("disabled") or not entry.get("key"):
+                continue
+            if entry.get("type") == "file":
+                self.warnings.add(f"{label}: form field '{entry['key']}' is a file; skipped")
+                continue
+            form[as_string(entry["key"])] = self.placeholders.text(entry.get("value"))
+        return form
+
+    def _graphql(self, graphql: dict[str, Any], path: str) -> dict[str, Any]:
+        variables_text = as_string(graphql.get("variables")).strip() or "{}"
+        parsed, variables = parse_json(variables_text)
+        if not parsed:
+            raise ImportFailed(at_path(path, "variables"), f"expected JSON variables, got {variables_text!r}")
+        return {"query": self.placeholders.text(graphql.get("query")), "variables": self.placeholders.json(variables)}
+
+    def _asserts(self, item: dict[str, Any], path: str, label: str) -> list[dict[str, str]]:
+        asserts: list[dict[str, str]] = []
+        for event_path, event in read_objects(item, "event", path):
+            lines = _script_lines(event, event_path)
+            if lines and event.get("listen") != "test":
+                self.warnings.add(f"{label}: {event.get('listen')} script not converted")
+                continue
+            for line in lines:
+                converted = _status_asserts(line)
+                if converted is None:
+                    self.warnings.add(f"{label}: test script line not converted: {line}")
+                    continue
+                asserts.extend(check for check in converted if check not in asserts)
+        return asserts
+
+
+def _own_auth(container: dict[str, Any], inherited: Any, path: str) -> Any:
+    """A request or folder without auth (or with type `inherit`) uses its parent's."""
+    auth = container.get("auth")
+    if not isinstance(auth, dict) or auth.get("type") == "inherit":
+        return inherited
+    read_field(auth, "type", at_path(path, "auth"), str, "")
+    return auth
+
+
+def _url_from_parts(parts: dict[str, Any]) -> str:
+    host, path = parts.get("host") or "", parts.get("path") or ""
+    host = ".".join(as_string(part) for part in host) if isinstance(host, list) else as_string(host)
+    if isinstance(path, list):
+        path = "/".join(as_string(part.get("value") if isinstance(part, dict) else part) for part in path)
+    url = host + (f":{parts['port']}" if parts.get("port") else "") + ("/" + path.lstrip("/") if path else "")
+    return f"{parts['protocol']}://{url}" if parts.get("protocol") and url else url
+
+
+def _with_path_variables(url: str, parts: dict[str, Any], path: str) -> str:
+    """Postman's `/:id` path segments take their value from the URL's `variable` list."""
+    for _, variable in read_objects(parts, "variable", path):
+        key, value = re.escape(as_string(variable.get("key"))), as_string(variable.get("value"))
+        url = re.sub(rf"(?<=/):{key}(?=/|$)", value.replace("\\", "\\\\"), url)
+    return url
+
+
+def _script_lines(event: dict[str, Any], path: str) -> list[str]:
+    script = event.get("script")
+    if not isinstance(script, dict):  # absent, or a form Postman does not write: nothing to convert
+        return []
+    exec_ = script.get("exec")
+    if isinstance(exec_, str):
+        lines = exec_.splitlines()
+    else:  # a list of lines, as Postman writes it
+        lines = [as_string(line) for line in read_field(script, "exec", at_path(path, "script"), list, [])]
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("//")]
+
+
+def _status_asserts(line: str) -> list[dict[str, str]] | None:
+    """The STATUS asserts a test script line amounts to, [] for `pm.test(` / `});` scaffolding, None if not."""
+    opener = _TEST_OPENER.match(line)
+    body = line[opener.end() :] if opener else line
+    closer = _TEST_CLOSER.search(body)
+    body = body[: closer.start()] if closer else body
+    asserts = []
+    for statement in filter(None, (part.strip() for part in body.split(";"))):
+        check = next((convert(m) for pattern, convert in _STATUS_CHECKS if (m := pattern.fullmatch(statement))), None)
+        if check is None:
+            return None
+        asserts.append({"on": "STATUS", **check})
+    return asserts

@@ -1,0 +1,39 @@
+"""The names master, agents and workers share: Locust messages, environment variables, etcd keys and limits.
+
+Each is defined here once; both ends import it, so a rename cannot leave one side behind.
+"""
+
+from __future__ import annotations
+
+# Environment variables. An agent gives each Locust worker it starts these two; the worker's plugin reads them.
+AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
+WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
+# Secrets read from the environment (keeps them out of `ps`), on the master and on agents alike.
+TOKEN_ENV = "LOCUST_FLEET_TOKEN"
+ETCD_PASSWORD_ENV = "LOCUST_FLEET_ETCD_PASSWORD"
+
+# Locust messages between workers and the master (runner.send_message / register_message).
+WORKER_MESSAGE = "fleet_worker"  # worker → master: {"agent", "index", "pid"}: which agent started it
+SCREENSHOT_MESSAGE = "fleet_screenshot"  # worker → master: a kept screenshot (see browser.screenshots)
+RATE_MESSAGE = "fleet_rate"  # master → workers: {"rps"}: this worker's share of the target rate
+
+# etcd keys, under the prefix (--fleet-prefix, --prefix).
+DEFAULT_PREFIX = "/locust-fleet/"
+AGENTS_KEY = "agents/"  # <prefix>agents/<id>: an agent's record, under its lease
+PLANS_KEY = "plans/"  # <prefix>plans/<name>: a saved plan's JSON
+CALIBRATIONS_KEY = "calibrations/"  # <prefix>calibrations/<plan>: the plan's latest calibration
+
+# The most Locust workers one agent starts for one deploy (InitBoomer's `processes`; 0 lets the agent decide).
+MAX_PROCESSES = 256
+
+
+def agents_prefix(prefix: str) -> str:
+    return f"{prefix}{AGENTS_KEY}"
+
+
+def plans_prefix(prefix: str) -> str:
+    return f"{prefix}{PLANS_KEY}"
+
+
+def calibrations_prefix(prefix: str) -> str:
+    return f"{prefix}{CALIBRATIONS_KEY}"
