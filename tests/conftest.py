@@ -13,6 +13,14 @@ import pytest
 from tests.helpers import ROOT, RecordingServer, wait_for_http
 
 HTTPBIN_GUNICORN = ROOT / ".venv-httpbin" / "bin" / "gunicorn"
+UNIT_TESTS = ROOT / "tests" / "unit"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's layer is its folder: tests/unit is the unit layer (`-m unit`, the quick lane); every other test
+    starts real processes (`-m e2e`). `browser` (Chromium) and `root` (network namespaces) are marked in the files."""
+    for item in items:
+        item.add_marker("unit" if UNIT_TESTS in item.path.parents else "e2e")
 
 
 def free_port() -> int:

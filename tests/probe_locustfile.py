@@ -14,8 +14,8 @@ from typing import Any
 
 from locust import events
 
-from locust_ext.browser.screenshots import screenshots
 from locust_ext.locustfile import PlanBrowserUser, PlanHttpUser
+from locust_ext.users.process import process_state
 
 __all__ = ["PlanBrowserUser", "PlanHttpUser"]
 PROBE_FILE = "probe.json"
@@ -36,7 +36,8 @@ def record_request(request_type: str, name: str, response_time: float, exception
 
 
 @events.quitting.add_listener
-def write_probe(**_kwargs: Any) -> None:
+def write_probe(environment: Any, **_kwargs: Any) -> None:
+    screenshots = process_state(environment).screenshots
     shots = [
         summary | {"png": base64.b64encode(screenshots.get(summary["id"]).png).decode()}
         for summary in screenshots.list()

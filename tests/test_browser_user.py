@@ -25,6 +25,8 @@ from locust_ext.users.vitals import VitalsTracker
 from tests.helpers import ROOT, FleetRun, run_fleet
 from tests.reliability import record
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path(runtime.chromium_path())
 PROBE = Path(__file__).with_name("probe_locustfile.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

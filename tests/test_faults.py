@@ -44,8 +44,12 @@ PLAN = "fleet-demo"
 AGENT_OPTIONS = ("--processes", "1", "--no-browser")
 USERS = 4
 # The agent sees the master's connection close at once, leaves its workers MASTER_GONE_GRACE_S to quit by
-# themselves, then gives them GRACE_S after a SIGTERM; the rest is slack for two shared cores.
-IDLE_WITHIN_S = MASTER_GONE_GRACE_S + GRACE_S + 3
+# themselves, then gives them GRACE_S after a SIGTERM; the rest is slack for two shared, busy cores.
+IDLE_WITHIN_S = MASTER_GONE_GRACE_S + GRACE_S + 20
+# Deadlines for what the master or an agent does by itself (list an agent, start or stop a worker, count
+# requests): each takes well under a few seconds, but a busy shared machine can be several times slower. The
+# figures recorded are measured; these bound only how long a failure takes to show.
+WITHIN_S = 30
 # ZeroMQ closes a connection that sends no handshake after this long (its ZMQ_HANDSHAKE_IVL), as it does the
 # connection each agent holds to the master's port to learn when the master ends.
 ZMQ_HANDSHAKE_TIMEOUT_S = 30
@@ -77,12 +81,12 @@ def start_load(master: FleetMaster, agent_ids: list[str], host: str) -> None:
     deploy(master, agent_ids)
     wait_until(lambda: len(master.connected_workers()) == len(agent_ids), 60, "every worker ready", master.log)
     master.swarm(USERS, host)
-    wait_until(lambda: requests(master) > 20, 30, "requests reach the target", master.log)
+    wait_until(lambda: requests(master) > 20, 2 * WITHIN_S, "requests reach the target", master.log)
 
 
 def assert_load_goes_on(master: FleetMaster, during: str) -> None:
     count = requests(master)
-    wait_until(lambda: requests(master) > count + 20, 15, f"the request count grows {during}", master.log)
+    wait_until(lambda: requests(master) > count + 20, WITHIN_S, f"the request count grows {during}", master.log)
 
 
 def plans(master: FleetMaster) -> list[dict[str, Any]]:
@@ -173,13 +177,14 @@ def test_master_killed_mid_run_agents_go_idle_by_themselves_and_a_new_master_run
     master = FleetMaster(tmp_path / "unused.json", tmp_path / "master.log", etcd_server, fleet_prefix)
     try:
         master.start()
-        wait_until(lambda: set(master.agents()) == set(ids), 10, "both agents listed", master.log)
+        wait_until(lambda: set(master.agents()) == set(ids), WITHIN_S, "both agents listed", master.log)
         for name in (PLAN, "spare"):
             assert master.api("PUT", f"/plans/{name}", {**demo_plan(demo_app), "name": name})[0] == 200
         plans_before = plans(master)
         deployed = time.monotonic()
         start_load(master, ids, demo_app)
         # Past ZeroMQ's handshake timeout: the agents connect again and keep running, not taking it for the end.
+        # (Not a wait for something: the timeout must pass.)
         time.sleep(max(0.0, deployed + ZMQ_HANDSHAKE_TIMEOUT_S + 2 - time.monotonic()))
         assert [agent.value()["state"] for agent in agents] == ["running", "running"], [a.log() for a in agents]
         assert_load_goes_on(master, "past the agents' first reconnection")
@@ -201,11 +206,11 @@ def test_master_killed_mid_run_agents_go_idle_by_themselves_and_a_new_master_run
             value = agent.value()
             assert value["message"].startswith(f"the master at 127.0.0.1:{master.port} is gone"), value
             assert value["message"].endswith("; idle") and value["workers"] == [], value
-            wait_until(lambda agent=agent: agent.worker_processes() == [], 10, f"{agent.id}'s workers gone")
+            wait_until(lambda agent=agent: agent.worker_processes() == [], WITHIN_S, f"{agent.id}'s workers gone")
 
         plans_after = plans(master)
         listed = wait_until(
-            lambda: set(master.agents()) == set(ids) and master.agents(), 10, "the new master lists both"
+            lambda: set(master.agents()) == set(ids) and master.agents(), WITHIN_S, "the new master lists both"
         )
         assert {agent["state"] for agent in listed.values()} == {"idle"}
         redeployed = time.monotonic()
@@ -253,7 +258,7 @@ def start_target(machine: Machine, port: int, log_path: Path) -> subprocess.Pope
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     wait_until(
         lambda: process.poll() is not None or listens_on_loopback(process.pid, port),
-        20,
+        WITHIN_S,
         f"the demo app listens inside {machine.namespace}",
     )
     assert process.poll() is None, log_path.read_text()
@@ -310,16 +315,19 @@ def machine_fleet(tmp_path: Path, fleet_prefix: str) -> Iterator[MachineFleet]:
         yield MachineFleet(machines, agents, targets, master, f"http://127.0.0.1:{port}")
 
 
+@pytest.mark.root
 def test_partitioned_agent_leaves_the_list_and_comes_back_while_the_run_goes_on(machine_fleet: MachineFleet) -> None:
     master = machine_fleet.master
     steady, cut_off = machine_fleet.agents
     link, target = machine_fleet.machines[1], machine_fleet.targets[1]
     ids = [steady.id, cut_off.id]
-    wait_until(lambda: set(master.agents()) == set(ids), 10, "both machines' agents listed", master.log)
+    wait_until(lambda: set(master.agents()) == set(ids), WITHIN_S, "both machines' agents listed", master.log)
     assert master.api("PUT", f"/plans/{PLAN}", demo_plan(machine_fleet.target_url))[0] == 200
     plans_before = plans(master)
     start_load(master, ids, machine_fleet.target_url)
-    [cut_worker] = wait_until(lambda: owned_workers(master, cut_off.id), 10, "the master knows the cut agent's worker")
+    [cut_worker] = wait_until(
+        lambda: owned_workers(master, cut_off.id), WITHIN_S, "the master knows the cut agent's worker"
+    )
 
     link.cut()
     cut_at = time.monotonic()
@@ -328,7 +336,7 @@ def test_partitioned_agent_leaves_the_list_and_comes_back_while_the_run_goes_on(
             "agent left the list": lambda: cut_off.id not in master.agents(),
             "worker missing": lambda: worker_state(master, cut_worker["id"]) == "missing",
         },
-        TEST_TTL + 5,  # the lease's TTL; Locust's three missed heartbeats and its 1 s check
+        TEST_TTL + WITHIN_S,  # the lease's TTL; Locust's three missed heartbeats and its 1 s check; slack
         "the cut agent leaves the list and Locust marks its worker missing",
     )
     assert_load_goes_on(master, "from the other machine while the link is cut")
@@ -337,22 +345,22 @@ def test_partitioned_agent_leaves_the_list_and_comes_back_while_the_run_goes_on(
 
     link.heal()
     healed_at = time.monotonic()
-    wait_until(lambda: cut_off.id in master.agents(), 15, "the agent registered again by itself", cut_off.log)
+    wait_until(lambda: cut_off.id in master.agents(), WITHIN_S, "the agent registered again by itself", cut_off.log)
     back_s = seconds_since(time.monotonic(), healed_at)
     # Used again: released (its worker may still be missing to Locust), deployed, and the run changed through
     # Locust so that the new worker gets users (Locust hands users to a worker that joins mid-run only then).
     release(master, [cut_off.id])
-    wait_until(lambda: cut_off.worker_processes() == [], 15, "the cut agent's old worker stopped")
+    wait_until(lambda: cut_off.worker_processes() == [], WITHIN_S, "the cut agent's old worker stopped")
     deploy(master, [cut_off.id])
 
     def new_worker(state: str) -> bool:
         return any(w["id"] != cut_worker["id"] and w["state"] == state for w in owned_workers(master, cut_off.id))
 
-    wait_until(lambda: new_worker("ready"), 30, "the cut agent's new worker connected", master.log)
+    wait_until(lambda: new_worker("ready"), 2 * WITHIN_S, "the cut agent's new worker connected", master.log)
     master.swarm(USERS, machine_fleet.target_url)
-    wait_until(lambda: new_worker("running"), 15, "the cut agent's new worker runs users", master.log)
+    wait_until(lambda: new_worker("running"), WITHIN_S, "the cut agent's new worker runs users", master.log)
     packets = loopback_packets(target.pid)
-    wait_until(lambda: loopback_packets(target.pid) > packets + 50, 15, "its load reaches its own target again")
+    wait_until(lambda: loopback_packets(target.pid) > packets + 50, WITHIN_S, "its load reaches its own target again")
     failed = failures(master)
     plans_after = plans(master)
     record(
@@ -383,7 +391,7 @@ def test_agents_joining_and_leaving_during_a_run(
 ) -> None:
     survivors = [start_agent(agent_id=f"survivor-{n}", extra=AGENT_OPTIONS) for n in (1, 2)]
     ids = [agent.id for agent in survivors]
-    wait_until(lambda: set(fleet_master.agents()) == set(ids), 10, "the survivors listed", fleet_master.log)
+    wait_until(lambda: set(fleet_master.agents()) == set(ids), WITHIN_S, "the survivors listed", fleet_master.log)
     assert fleet_master.api("PUT", f"/plans/{PLAN}", demo_plan(demo_app))[0] == 200
     plans_before = plans(fleet_master)
     start_load(fleet_master, ids, demo_app)
@@ -395,14 +403,22 @@ def test_agents_joining_and_leaving_during_a_run(
         for wave in range(2):
             churners = [start_agent(agent_id=f"churn-{wave}-{n}", extra=("--no-browser",)) for n in range(5)]
             wave_ids = {churner.id for churner in churners}
-            wait_until(lambda wave_ids=wave_ids: wave_ids <= set(fleet_master.agents()), 20, f"wave {wave} listed")
+            wait_until(
+                lambda wave_ids=wave_ids: wave_ids <= set(fleet_master.agents()), 2 * WITHIN_S, f"wave {wave} listed"
+            )
             departures.track(wave_ids)
             for n, churner in enumerate(churners):
                 sig = (signal.SIGTERM, signal.SIGKILL)[n % 2]
-                churner.signal_and_wait(sig, timeout=15)
+                churner.signal_and_wait(sig, timeout=WITHIN_S)
                 stopped[churner.id] = (sig, time.monotonic())
+                # An agent stopped with SIGTERM revokes its lease and leaves at once: its key is gone as it exits,
+                # whatever the machine's speed (how soon the master's list follows is recorded, not asserted).
+                if sig == signal.SIGTERM:
+                    assert churner.value() is None, churner.log()
         assert_load_goes_on(fleet_master, "while agents join and leave")
-        wait_until(lambda: departures.left.keys() >= stopped.keys(), TEST_TTL + 5, "every stopped agent left the list")
+        wait_until(
+            lambda: departures.left.keys() >= stopped.keys(), TEST_TTL + WITHIN_S, "every stopped agent left the list"
+        )
     leave_s: dict[str, list[float]] = {"SIGTERM": [], "SIGKILL": []}
     for agent_id, (sig, at) in stopped.items():
         leave_s[sig.name].append(seconds_since(departures.left[agent_id], at))
@@ -411,8 +427,8 @@ def test_agents_joining_and_leaving_during_a_run(
 
     release(fleet_master, ids)
     for agent in survivors:
-        wait_until(lambda agent=agent: agent.worker_processes() == [], 15, f"{agent.id}'s workers stopped")
-    wait_until(lambda: fleet_master.connected_workers() == [], 15, "Locust lets the released workers go")
+        wait_until(lambda agent=agent: agent.worker_processes() == [], WITHIN_S, f"{agent.id}'s workers stopped")
+    wait_until(lambda: fleet_master.connected_workers() == [], WITHIN_S, "Locust lets the released workers go")
     start_load(fleet_master, ids, demo_app)
     assert_load_goes_on(fleet_master, "after a fresh deploy to the survivors")
     failed += failures(fleet_master)
@@ -434,4 +450,3 @@ def test_agents_joining_and_leaving_during_a_run(
     )
     assert failed == 0
     assert plans_after == plans_before
-    assert max(leave_s["SIGTERM"]) < 2, "an agent stopped with SIGTERM revokes its lease and leaves at once"

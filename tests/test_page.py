@@ -20,6 +20,8 @@ from tests.fleet_fixtures import AgentProcess, EtcdServer, FleetMaster, demo_pla
 from tests.page_driver import PageBrowser, at, choose, helper_text, open_tab, shoot, step_card
 from tests.test_importers import CHROME_CURL, HAR, HAZARD, POSTMAN
 
+pytestmark = pytest.mark.browser
+
 pytest_plugins = ("tests.fleet_fixtures",)
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "plans"
 AGENT_ID = "page-agent"

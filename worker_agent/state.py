@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-IDLE = "idle"
-RUNNING = "running"
-ERROR = "error"
+from google.protobuf import json_format
+
+from locust_ext.plan.schema import enum_json, enum_number
+from locust_ext.proto import fleet_pb2
+from locust_ext.wire.records import record_json
+
+_STATES = fleet_pb2.AgentRecord.State.DESCRIPTOR
+# As the record spells them: "idle", "running", "error".
+IDLE = enum_json(_STATES, fleet_pb2.AgentRecord.IDLE)
+RUNNING = enum_json(_STATES, fleet_pb2.AgentRecord.RUNNING)
+ERROR = enum_json(_STATES, fleet_pb2.AgentRecord.ERROR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +36,10 @@ class WorkerInfo:
     restarts: int = 0
     last_exit: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "pid": self.pid,
-            "alive": self.alive,
-            "restarts": self.restarts,
-            "lastExit": self.last_exit,
-        }
+    def to_record(self) -> fleet_pb2.WorkerProcess:
+        return fleet_pb2.WorkerProcess(
+            index=self.index, pid=self.pid, alive=self.alive, restarts=self.restarts, last_exit=self.last_exit
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,24 +92,29 @@ class AgentState:
 
 
 def registry_value(identity: AgentIdentity, state: AgentState) -> dict[str, Any]:
-    """The JSON value of `<prefix>agents/<id>` (the contract in ARCHITECTURE.md)."""
-    return {
-        "id": identity.id,
-        "address": identity.address,
-        "hostname": identity.hostname,
-        "cpus": identity.cpus,
-        "memoryMb": identity.memory_mb,
-        "capabilities": list(identity.capabilities),
-        "labels": identity.labels,
-        "state": state.state,
-        "plan": state.plan,
-        "runId": state.run_id,
-        "message": state.message,
-        "workers": [worker.to_json() for worker in state.workers],
-        "version": identity.version,
-        "startedAt": identity.started_at,
-        "security": identity.security,
-    }
+    """The JSON value of `<prefix>agents/<id>`: the AgentRecord of protos/fleet.proto, without the master's fields."""
+    record = record_json(
+        fleet_pb2.AgentRecord(
+            id=identity.id,
+            address=identity.address,
+            hostname=identity.hostname,
+            cpus=identity.cpus,
+            memory_mb=identity.memory_mb,
+            capabilities=identity.capabilities,
+            labels=identity.labels,
+            state=enum_number(_STATES, state.state),
+            plan=state.plan,
+            run_id=state.run_id,
+            message=state.message,
+            workers=[worker.to_record() for worker in state.workers],
+            version=identity.version,
+            started_at=identity.started_at,
+            security=json_format.ParseDict(identity.security, fleet_pb2.AgentSecurity()),
+        )
+    )
+    # Set by the master when it lists agents, never by the agent.
+    del record["lastSeen"], record["locustWorkers"]
+    return record
 
 
 def _memory_mb() -> int:

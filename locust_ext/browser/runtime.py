@@ -26,7 +26,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import psutil
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
@@ -131,7 +131,7 @@ class BrowserRuntime:
             raise BrowserUnavailable(
                 f"the browser did not answer within {timeout_s:g} s; it is replaced for the next iteration"
             )
-        return result.get()
+        return cast(T, result.get())  # what _settle set: the coroutine's result (gevent types it loosely)
 
     def is_current(self, generation: int) -> bool:
         """Whether a context opened at `generation` still belongs to the running browser."""
@@ -152,7 +152,7 @@ class BrowserRuntime:
 
     def shutdown(self) -> None:
         """Close the browser and the driver, and stop the loop (at quit)."""
-        if self._loop is None:
+        if self._loop is None or self._loop_greenlet is None:  # never started (_started_loop sets both)
             return
         try:
             self.run(lambda: self._close(*self._detach()), CLOSE_TIMEOUT_S * 3)
@@ -179,6 +179,8 @@ class BrowserRuntime:
         task.add_done_callback(self._background.discard)
 
     async def _connected_browser(self) -> Browser:
+        if self._launch_lock is None:
+            raise RuntimeError("the browser loop is not started: browser calls go through run()")
         async with self._launch_lock:
             if self._browser is None or not self._browser.is_connected():
                 self._browser = await self._launch()
@@ -200,20 +202,22 @@ class BrowserRuntime:
             raise BrowserUnavailable(f"chromium did not launch: {first_line(error)}") from None
 
     async def _launch_once(self) -> Browser:
-        if self._playwright is None:
-            await self._start_driver()
-        browser = await self._playwright.chromium.launch(
+        playwright = self._playwright
+        if playwright is None:
+            playwright = await self._start_driver()
+        browser = await playwright.chromium.launch(
             executable_path=self.executable, args=list(CHROMIUM_ARGS), timeout=LAUNCH_TIMEOUT_S * 1000
         )
         browser.on("disconnected", self._on_disconnected)
         logger.info("chromium %s launched (launch %d of this process)", browser.version, self.generation + 1)
         return browser
 
-    async def _start_driver(self) -> None:
+    async def _start_driver(self) -> Playwright:
         # The driver's pid is not public; it is the new `run-driver` child, kept to kill it if it ever hangs.
         before = _driver_pids()
-        self._playwright = await async_playwright().start()
+        self._playwright = playwright = await async_playwright().start()
         self._driver_pids = _driver_pids() - before
+        return playwright
 
     def _on_disconnected(self, browser: Browser) -> None:
         if browser is self._browser:
@@ -262,24 +266,7 @@ def _kill_trees(pids: set[int]) -> None:
 def _settle(result: AsyncResult, task: asyncio.Task) -> None:
     if task.cancelled():
         result.set_exception(BrowserUnavailable("the browser call was cancelled"))
-    elif task.exception() is not None:
-        result.set_exception(task.exception())
+    elif (error := task.exception()) is not None:
+        result.set_exception(error)
     else:
         result.set(task.result())
-
-
-_runtime: BrowserRuntime | None = None
-
-
-def runtime() -> BrowserRuntime:
-    """This process's browser runtime; nothing starts until the first call to `run`."""
-    global _runtime
-    if _runtime is None:
-        _runtime = BrowserRuntime(chromium_path())
-    return _runtime
-
-
-def shutdown() -> None:
-    """Close this process's browser, if it ever started one."""
-    if _runtime is not None:
-        _runtime.shutdown()

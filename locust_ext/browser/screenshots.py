@@ -10,7 +10,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from locust_ext.plan.schema import enum_json, enum_number
+from locust_ext.proto import fleet_pb2
+from locust_ext.wire.records import record_json
+
 MAX_SCREENSHOTS = 50
+_KINDS = fleet_pb2.Screenshot.Kind.DESCRIPTOR
+# As records spell them: "failure", "step".
+FAILURE = enum_json(_KINDS, fleet_pb2.Screenshot.FAILURE)
+STEP = enum_json(_KINDS, fleet_pb2.Screenshot.STEP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +26,7 @@ class Screenshot:
     """A PNG of the page, with where it was and why it was taken."""
 
     id: int
-    kind: str  # "failure": the first failure of a step; "step": the latest SCREENSHOT step
+    kind: str  # FAILURE: the first failure of a step; STEP: the latest SCREENSHOT step
     journey: str
     step: str
     step_index: int
@@ -29,19 +37,21 @@ class Screenshot:
     source: str = ""  # on the master: the agent and Locust worker that took it
 
     def summary(self) -> dict[str, Any]:
-        """Everything but the image, for listings."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "journey": self.journey,
-            "step": self.step,
-            "stepIndex": self.step_index,
-            "message": self.message,
-            "url": self.url,
-            "bytes": len(self.png),
-            "takenAt": self.taken_at,
-            "source": self.source,
-        }
+        """Everything but the image, for listings: the Screenshot record of protos/fleet.proto."""
+        return record_json(
+            fleet_pb2.Screenshot(
+                id=self.id,
+                kind=enum_number(_KINDS, self.kind),
+                journey=self.journey,
+                step=self.step,
+                step_index=self.step_index,
+                message=self.message,
+                url=self.url,
+                bytes=len(self.png),
+                taken_at=self.taken_at,
+                source=self.source,
+            )
+        )
 
 
 class ScreenshotStore:
@@ -54,7 +64,7 @@ class ScreenshotStore:
         self.on_kept: list[Callable[[Screenshot], None]] = []
 
     def has_failure(self, journey: str, step_index: int) -> bool:
-        return ("failure", journey, step_index) in self._shots
+        return (FAILURE, journey, step_index) in self._shots
 
     def keep(
         self, kind: str, journey: str, step_index: int, step: str, message: str, url: str, png: bytes, source: str = ""
@@ -63,7 +73,7 @@ class ScreenshotStore:
 
         Returns what was kept, after telling the `on_kept` listeners (a worker forwards it to the master)."""
         key = (kind, journey, step_index)
-        if (kind == "failure" and key in self._shots) or (key not in self._shots and len(self._shots) >= self.limit):
+        if (kind == FAILURE and key in self._shots) or (key not in self._shots and len(self._shots) >= self.limit):
             return None
         shot = Screenshot(next(self._ids), kind, journey, step, step_index, message, url, png, time.time(), source)
         self._shots[key] = shot
@@ -79,6 +89,3 @@ class ScreenshotStore:
 
     def clear(self) -> None:
         self._shots.clear()
-
-
-screenshots = ScreenshotStore()

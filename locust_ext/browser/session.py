@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from http.cookiejar import Cookie, CookieJar
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
@@ -12,7 +12,11 @@ from playwright.async_api import Error as PlaywrightError
 from locust_ext.browser.actions import RenderedStep, StepOutcome, perform, read_vitals
 from locust_ext.browser.runtime import BrowserRuntime, first_line
 
-_SAME_SITE_VALUES = {"strict": "Strict", "lax": "Lax", "none": "None"}
+if TYPE_CHECKING:
+    # A cookie as BrowserContext.add_cookies takes it; Playwright's API uses this type but exports no name for it.
+    from playwright._impl._api_structures import SetCookieParam as BrowserCookie
+
+_SAME_SITE_VALUES: dict[str, Literal["Strict", "Lax", "None"]] = {"strict": "Strict", "lax": "Lax", "none": "None"}
 
 
 # A failure's screenshot must not hold up the user for long.
@@ -42,7 +46,7 @@ class BrowserSession:
     def url(self) -> str | None:
         return self.page.url if self.page is not None else None
 
-    async def open(self, options: dict[str, Any], cookies: list[dict[str, Any]]) -> None:
+    async def open(self, options: dict[str, Any], cookies: list[BrowserCookie]) -> None:
         try:
             self.context, self.generation = await self.runtime.new_context(**options)
             if self.closed:  # the user stopped while its context was being made
@@ -63,33 +67,41 @@ class BrowserSession:
                 await context.close()
 
     async def clear_cookies(self) -> None:
+        if self.context is None:
+            raise PageError("the browser context is closed (or was never opened)")
         try:
             await self.context.clear_cookies()
         except PlaywrightError as error:
             raise PageError(first_line(error)) from None
 
     async def perform(self, step: RenderedStep, vitals_script: str) -> StepOutcome:
-        return await perform(self.page, step, vitals_script)
+        return await perform(self._opened_page(), step, vitals_script)
 
     async def read_vitals(self, script: str) -> dict[str, Any] | None:
-        return await read_vitals(self.page, script)
+        return await read_vitals(self._opened_page(), script)
 
     async def screenshot(self) -> bytes:
+        page = self._opened_page()
         try:
-            return await self.page.screenshot(type="png", timeout=SCREENSHOT_TIMEOUT_MS)
+            return await page.screenshot(type="png", timeout=SCREENSHOT_TIMEOUT_MS)
         except PlaywrightError as error:
             raise PageError(first_line(error)) from None
 
+    def _opened_page(self) -> Page:
+        if self.page is None:
+            raise PageError("the session has no page: it was closed before its page opened")
+        return self.page
 
-def playwright_cookies(jar: CookieJar) -> list[dict[str, Any]]:
+
+def playwright_cookies(jar: CookieJar) -> list[BrowserCookie]:
     """The cookies of an HTTP client's jar, as a BrowserContext takes them."""
-    return [_playwright_cookie(cookie) for cookie in jar if cookie.value is not None]
+    return [_playwright_cookie(cookie, cookie.value) for cookie in jar if cookie.value is not None]
 
 
-def _playwright_cookie(cookie: Cookie) -> dict[str, Any]:
-    converted: dict[str, Any] = {
+def _playwright_cookie(cookie: Cookie, value: str) -> BrowserCookie:
+    converted: BrowserCookie = {
         "name": cookie.name,
-        "value": cookie.value,
+        "value": value,
         "domain": _cookie_domain(cookie),
         "path": cookie.path or "/",
         "secure": cookie.secure,

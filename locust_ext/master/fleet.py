@@ -22,6 +22,7 @@ from locust_ext.proto import fleet_pb2
 from locust_ext.users.pacing import TargetRate
 from locust_ext.wire.etcd import EtcdUnavailable
 from locust_ext.wire.protocol import MAX_PROCESSES
+from locust_ext.wire.records import record_json
 
 logger = logging.getLogger(__name__)
 # Screenshots the master keeps for the page: the first failure of each journey step, fleet-wide.
@@ -60,8 +61,11 @@ class Fleet:
 
     def on_worker_announce(self, environment: Any, msg: Any, **_kwargs: Any) -> None:
         """A Locust worker started by an agent says which agent it belongs to (custom message `fleet_worker`)."""
-        if isinstance(msg.data, dict) and isinstance(msg.data.get("agent"), str):
-            self.worker_owners[msg.node_id] = msg.data
+        owner = msg.data
+        if not isinstance(owner, dict) or not isinstance(owner.get("agent"), str):
+            return
+        if all(isinstance(owner.get(key), int) and owner[key] >= 0 for key in ("index", "pid")):
+            self.worker_owners[msg.node_id] = owner
 
     def on_screenshot(self, environment: Any, msg: Any, **_kwargs: Any) -> None:
         """A worker kept a browser screenshot: keep the fleet's first failure of each step, and the latest of each
@@ -85,8 +89,8 @@ class Fleet:
         for node_id, owner in self.worker_owners.items():
             node = self.runner.clients.get(node_id)
             if node is not None:
-                entry = {"id": node_id, "index": owner.get("index"), "pid": owner.get("pid"), "state": node.state}
-                workers.setdefault(owner["agent"], []).append(entry)
+                worker = fleet_pb2.LocustWorker(id=node_id, index=owner["index"], pid=owner["pid"], state=node.state)
+                workers.setdefault(owner["agent"], []).append(record_json(worker))
         return [{**agent, "locustWorkers": workers.get(agent["id"], [])} for agent in self.directory.list()]
 
     def resolve_agents(self, ids: Any, path: str = "agents") -> list[dict[str, Any]]:

@@ -64,7 +64,7 @@ def _compile_target(target: int, expr: str) -> Actual:
 
 # A comparison returns None when it holds, else (" <expected value>", <what came or None>).
 Compare = Callable[["str | None", RenderContext], "tuple[str, str | None] | None"]
-_NUMERIC = {
+_NUMERIC: dict[int, Callable[[float, float], bool]] = {
     Op.LT: lambda a, b: a < b,
     Op.LE: lambda a, b: a <= b,
     Op.GT: lambda a, b: a > b,

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import urlencode
 
 from google.protobuf import json_format
@@ -125,7 +125,7 @@ class CompiledStep:
 
     def inspect(self, response: ResponseView, context: RenderContext) -> list[dict[str, Any]]:
         """Every check and save of the step, each with its outcome (try-once shows them all, not the first failure)."""
-        outcomes = []
+        outcomes: list[dict[str, Any]] = []
         problem = self.status_problem(response)
         if problem is not None:
             outcomes.append({"kind": "status", "label": "status < 400", "ok": False, "message": problem})
@@ -197,13 +197,14 @@ def _compile_json_value(value: Any) -> Any:
     if isinstance(value, str):
         template = compile_template(value)
         return value if template.constant is not None else _Dynamic(template.render)
+    # `value` is JSON (from json_format.MessageToDict, typed Any): lists of JSON values, objects with string keys.
     if isinstance(value, list):
-        items = [_compile_json_value(item) for item in value]
+        items = [_compile_json_value(item) for item in cast("list[Any]", value)]
         if not any(isinstance(item, _Dynamic) for item in items):
             return items
         return _Dynamic(lambda context: [_render_json(item, context) for item in items])
     if isinstance(value, dict):
-        fields = {key: _compile_json_value(item) for key, item in value.items()}
+        fields = {key: _compile_json_value(item) for key, item in cast("dict[str, Any]", value).items()}
         if not any(isinstance(item, _Dynamic) for item in fields.values()):
             return fields
         return _Dynamic(lambda context: {key: _render_json(item, context) for key, item in fields.items()})
@@ -273,7 +274,9 @@ class CompiledPlan:
         self.variables = dict(plan.variables)
         self.feeders = [DataSetFeeder(data_set) for data_set in plan.data_sets]
         self.setup = [CompiledStep(step) for step in plan.setup]
-        self.tasks = [CompiledChain.of(task, [CompiledStep(step) for step in task.steps]) for task in plan.tasks]
+        self.tasks: list[CompiledChain[CompiledStep]] = [
+            CompiledChain[CompiledStep].of(task, [CompiledStep(step) for step in task.steps]) for task in plan.tasks
+        ]
         self._weighted_tasks = WeightedChains(self.tasks)
         self.secrets = Secrets(plan.secrets)
 

@@ -11,9 +11,9 @@ import random
 import re
 from collections.abc import Callable, Mapping
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, cast
 
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 from lxml import etree, html
 
 from locust_ext.plan.templating import RenderContext, compile_template
@@ -34,7 +34,7 @@ class ResponseView:
     def __init__(
         self,
         status: int,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str | list[str]],
         content: bytes,
         elapsed_ms: float,
         cookie: Callable[[str], str | None],
@@ -110,6 +110,9 @@ def as_text(value: Any) -> str:
 
 
 Query = Callable[[ResponseView], "str | None"]
+# What an XPath evaluation returns, which lxml types as Any: a boolean, a number, a string, or a node-set
+# (elements, text and attribute values, namespace tuples).
+_XPathResult = bool | float | str | list[object]
 
 
 def compile_jsonpath(expr: str) -> Query:
@@ -151,11 +154,11 @@ def _simple_path(expr: str) -> tuple[str | int, ...] | None:
 
 def _walk_keys(view: ResponseView, keys: tuple[str | int, ...]) -> str | None:
     try:
-        value = view.json()
+        value: Any = view.json()
         for key in keys:
             if isinstance(key, int) and not isinstance(value, list):
                 return None
-            value = value[key]
+            value = cast(Any, value)[key]  # a JSON object by name, an array by index; else TypeError, caught below
     except (ValueError, KeyError, IndexError, TypeError):
         return None
     return as_text(value)
@@ -173,14 +176,14 @@ def compile_xpath(expr: str) -> Query:
         if tree is None:
             return None
         try:
-            result = compiled(tree)
+            result = cast(_XPathResult, compiled(tree))
         except etree.XPathEvalError:
             return None
         if isinstance(result, list):
             if not result:
                 return None
             result = result[0]
-        if isinstance(result, etree._Element):
+        if isinstance(result, etree._Element):  # pyright: ignore[reportPrivateUsage]  # lxml's public element class
             return "".join(result.itertext()).strip()
         if isinstance(result, float) and result.is_integer():
             return str(int(result))

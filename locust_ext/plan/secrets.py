@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from locust_ext.plan.validation import is_json_list, is_json_object
+
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"}
 )
@@ -45,9 +47,9 @@ class Secrets:
         """A copy of JSON-like `data` with every secret value masked, and secret headers' values masked whole."""
         if isinstance(data, str):
             return self.mask_text(data, values)
-        if isinstance(data, list):
+        if is_json_list(data):
             return [self.mask_tree(item, values) for item in data]
-        if isinstance(data, dict):
+        if is_json_object(data):
             return {
                 key: MASK if isinstance(value, str) and self.is_secret_header(key) else self.mask_tree(value, values)
                 for key, value in data.items()

@@ -34,7 +34,7 @@ class UndefinedVariable(LookupError):
 class RenderContext:
     """What a template can see: one virtual user's variables and its id."""
 
-    variables: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict[str, str])
     user_id: int = 0
 
 
@@ -55,7 +55,7 @@ class Template:
     def render(self, context: RenderContext) -> str:
         if self.constant is not None:
             return self.constant
-        return "".join([part if part.__class__ is str else part(context) for part in self.parts])
+        return "".join([part if isinstance(part, str) else part(context) for part in self.parts])
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
@@ -149,7 +149,11 @@ class TemplateMap:
     def __init__(self, sources: dict[str, str]) -> None:
         self.templates = {name: compile_template(value) for name, value in sources.items()}
         constant = all(template.constant is not None for template in self.templates.values())
-        self._constant = {name: template.constant for name, template in self.templates.items()} if constant else None
+        self._constant = (
+            {name: template.constant for name, template in self.templates.items() if template.constant is not None}
+            if constant
+            else None
+        )
 
     def render(self, context: RenderContext) -> dict[str, str]:
         """The rendered map; when constant, the same dict every time, so callers must not change it."""

@@ -15,10 +15,10 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, EnumValueDescriptor, FieldDescriptor
 
 from locust_ext.plan.datasets import parse_csv
 from locust_ext.plan.extractors import (
@@ -89,8 +89,9 @@ _FILE_OUTSIDE_PLAN_FILE = (
 def parse_plan(data: Any) -> Plan:
     """Validate plan JSON (already decoded) and return the Plan message; raises PlanError."""
     collector = _Collector()
-    collector.message(data, Plan.DESCRIPTOR, "")
-    if isinstance(data, dict):
+    # A message's DESCRIPTOR is a descriptor.Descriptor at run time; protobuf's stubs also allow the upb class.
+    collector.message(data, cast(Descriptor, Plan.DESCRIPTOR), "")
+    if is_json_object(data):
         for check in _CROSS_FIELD_CHECKS:
             check(data, collector)
     if collector.issues:
@@ -122,11 +123,11 @@ def decode_plan_json(text: str) -> Any:
 
 def inline_data_set_files(data: Any, base: Path) -> Any:
     """Replace each data set's `file` by its content as `csv`, so the plan travels as one document."""
-    if not isinstance(data, dict) or not isinstance(data.get("dataSets"), list):
+    if not is_json_object(data) or not is_json_list(data.get("dataSets")):
         return data
-    issues = []
+    issues: list[PlanIssue] = []
     for index, data_set in enumerate(data["dataSets"]):
-        file_name = data_set.get("file") if isinstance(data_set, dict) else None
+        file_name = data_set.get("file") if is_json_object(data_set) else None
         if not file_name or not isinstance(file_name, str) or data_set.get("csv"):
             continue
         file = base / file_name
@@ -150,9 +151,9 @@ def whole_numbers(value: Any) -> Any:
     """JSON with whole floats as ints: protobuf keeps every JSON number as a double, so 7 comes back as 7.0."""
     if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53 and not _is_negative_zero(value):
         return int(value)
-    if isinstance(value, dict):
+    if is_json_object(value):
         return {key: whole_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if is_json_list(value):
         return [whole_numbers(item) for item in value]
     return value
 
@@ -168,6 +169,16 @@ def _join(path: str, key: str | int) -> str:
     if not _IDENTIFIER.fullmatch(key):
         return f"{path}[{json.dumps(key)}]"
     return f"{path}.{key}" if path else key
+
+
+def is_json_object(value: Any) -> TypeGuard[dict[str, Any]]:
+    """A decoded JSON object: a dict whose keys are strings."""
+    return isinstance(value, dict)
+
+
+def is_json_list(value: Any) -> TypeGuard[list[Any]]:
+    """A decoded JSON list."""
+    return isinstance(value, list)
 
 
 def json_kind(value: Any) -> str:
@@ -198,6 +209,12 @@ def field_option(field: FieldDescriptor, extension: Any) -> Any:
     return field.GetOptions().Extensions[extension]
 
 
+def enum_value_option(value: EnumValueDescriptor, extension: Any) -> Any:
+    # `extension` is Any: the generated stub types extensions as plain FieldDescriptors, protobuf's Extensions
+    # mapping wants its typed extension handles.
+    return value.GetOptions().Extensions[extension]
+
+
 class _Collector:
     """Walks plan JSON along the message descriptors and collects every problem."""
 
@@ -208,7 +225,7 @@ class _Collector:
         self.issues.append(PlanIssue(path, message))
 
     def message(self, value: Any, descriptor: Descriptor, path: str) -> None:
-        if not isinstance(value, dict):
+        if not is_json_object(value):
             self.add(path, f"expected an object, got {json_kind(value)}")
             return
         fields = {field.json_name: field for field in descriptor.fields}
@@ -234,7 +251,7 @@ class _Collector:
 
     def field(self, value: Any, field: FieldDescriptor, path: str) -> None:
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            if not isinstance(value, dict):
+            if not is_json_object(value):
                 self.add(path, f"expected an object of strings, got {json_kind(value)}")
                 return
             value_field = field.message_type.fields_by_name["value"]
@@ -243,7 +260,7 @@ class _Collector:
                     continue
                 self.single(item, value_field, _join(path, key), template=field_option(field, fleet_pb2.template))
         elif field.is_repeated:
-            if not isinstance(value, list):
+            if not is_json_list(value):
                 self.add(path, f"expected a list, got {json_kind(value)}")
                 return
             for index, item in enumerate(value):
@@ -252,7 +269,7 @@ class _Collector:
             self.single(value, field, path)
 
     def single(self, value: Any, field: FieldDescriptor, path: str, template: bool | None = None) -> None:
-        template = field_option(field, fleet_pb2.template) if template is None else template
+        template = bool(field_option(field, fleet_pb2.template)) if template is None else template
         if field.message_type is not None:
             if field.message_type.full_name == "google.protobuf.Value":
                 self.any_json(value, path, template)
@@ -315,21 +332,24 @@ class _Collector:
         for node_path, node in _json_nodes(value, path):
             if isinstance(node, str) and not self.text(node, node_path) and template:
                 self.template(node, node_path)
-            elif isinstance(node, dict):
+            elif is_json_object(node):
                 for key in node:
                     self.text(key, _join(node_path, key))
             elif _is_json_number(node) and (problem := _double_problem(node)):
                 self.add(node_path, problem)
 
     def enum_requirements(self, value: dict[str, Any], field: FieldDescriptor, path: str) -> None:
-        chosen = value.get(field.json_name, field.enum_type.values[0].name)
+        enum, message = field.enum_type, field.containing_type
+        if enum is None or message is None:
+            raise TypeError(f"{field.full_name}: the `requires` of a choice need an enum field of a message")
+        chosen = value.get(field.json_name, enum.values[0].name)
         # Any other value is reported by `single`; protobuf's lookup fails on text UTF-8 cannot hold, so check first.
-        if chosen not in enum_choices(field.enum_type):
+        if chosen not in enum_choices(enum):
             return
-        enum_value = field.enum_type.values_by_name[chosen]
-        for requirement in enum_value.GetOptions().Extensions[fleet_pb2.requires]:
+        enum_value = enum.values_by_name[chosen]
+        for requirement in enum_value_option(enum_value, fleet_pb2.requires):
             name, _, syntax = requirement.partition(":")
-            needed = field.containing_type.fields_by_name[name]
+            needed = message.fields_by_name[name]
             needed_path = _join(path, needed.json_name)
             item = value.get(needed.json_name)
             if _is_empty(item):
@@ -352,7 +372,7 @@ class _Collector:
 def json_depth(value: Any) -> int:
     """How many lists and objects deep a decoded JSON value nests (a string or number: 0), without recursion."""
     depth, level = 0, [value]
-    while level := [item for item in level if isinstance(item, list | dict)]:
+    while level := [item for item in level if is_json_list(item) or is_json_object(item)]:
         depth += 1
         level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)]
     return depth
@@ -364,9 +384,9 @@ def _json_nodes(value: Any, path: str) -> Iterator[tuple[str, Any]]:
     while stack:
         path, value = stack.pop()
         yield path, value
-        if isinstance(value, dict):
+        if is_json_object(value):
             stack.extend(reversed([(_join(path, key), item) for key, item in value.items()]))
-        elif isinstance(value, list):
+        elif is_json_list(value):
             stack.extend(reversed([(_join(path, index), item) for index, item in enumerate(value)]))
 
 
@@ -376,9 +396,9 @@ def _string_leaves(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def _objects(data: dict[str, Any], key: str) -> Iterator[tuple[int, dict[str, Any]]]:
     items = data.get(key)
-    if isinstance(items, list):
+    if is_json_list(items):
         for index, item in enumerate(items):
-            if isinstance(item, dict):
+            if is_json_object(item):
                 yield index, item
 
 
@@ -412,7 +432,7 @@ def _check_timeouts(data: dict[str, Any], collector: _Collector) -> None:
 def _check_header_names(data: dict[str, Any], collector: _Collector) -> None:
     for path, step in _http_steps(data):
         headers = step.get("headers")
-        for name in headers if isinstance(headers, dict) else ():
+        for name in headers if is_json_object(headers) else ():
             if _is_bad_header_name(name):
                 collector.add(_join(f"{path}.headers", name), f"expected {_HEADER_NAME_HINT}, got {json.dumps(name)}")
         for kind, target in (("save", "from"), ("assert", "on")):
@@ -438,7 +458,7 @@ def _check_chains(data: dict[str, Any], collector: _Collector) -> None:
             collector.add(f"{key}[0].weight", f"every one of the {key} has weight 0; at least one must be above 0")
         for index, chain in chains:
             think = chain.get("thinkTime")
-            if isinstance(think, dict):
+            if is_json_object(think):
                 low, high = think.get("minS", 0), think.get("maxS", 0)
                 if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
                     collector.add(f"{key}[{index}].thinkTime", f"minS ({low}) is above maxS ({high})")
@@ -487,7 +507,7 @@ def _check_column_references(data: dict[str, Any], columns_by_set: dict[str, set
 
 def _check_load(data: dict[str, Any], collector: _Collector) -> None:
     load = data.get("load")
-    if not isinstance(load, dict):
+    if not is_json_object(load):
         return
     if _is_number(load.get("targetRps")) and load["targetRps"] == 0:
         collector.add("load.targetRps", "expected requests per second > 0, got 0 (leave it out for no target)")
@@ -502,7 +522,7 @@ def _check_load(data: dict[str, Any], collector: _Collector) -> None:
         if _is_number(stage.get("durationS")) and stage["durationS"] == 0:
             collector.add(f"load.stages[{index}].durationS", "expected seconds > 0, got 0")
     calibrate = load.get("calibrate")
-    if isinstance(calibrate, dict):
+    if is_json_object(calibrate):
         _check_calibration(calibrate, collector)
     for index, task in _objects(data, "tasks"):
         if _is_number(task.get("iterationsPerS")) and task["iterationsPerS"] == 0:
@@ -510,7 +530,7 @@ def _check_load(data: dict[str, Any], collector: _Collector) -> None:
 
 
 def _check_steps(steps: Any, path: str, collector: _Collector) -> None:
-    if not isinstance(steps, dict):
+    if not is_json_object(steps):
         return
     per_step, most = steps.get("usersPerStep"), steps.get("maxUsers")
     if per_step == 0:
@@ -535,7 +555,7 @@ def _check_calibration(calibrate: dict[str, Any], collector: _Collector) -> None
             collector.add(path, f"expected a ratio from 0 to 1 for ERROR_RATIO, got {limit:g}")
 
 
-def _is_json_number(value: Any) -> bool:
+def _is_json_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -548,7 +568,7 @@ def _double_problem(number: int | float) -> str | None:
     return None if finite else f"expected a finite number, got {json.dumps(number)}"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     """A number the cross-field checks can compare and print; the field's own check reports any other."""
     return _is_json_number(value) and _double_problem(value) is None
 

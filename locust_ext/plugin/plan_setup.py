@@ -15,8 +15,6 @@ from typing import Any, NoReturn
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from locust_ext.browser import runtime as browser_runtime
-from locust_ext.browser.screenshots import screenshots
 from locust_ext.plan.compiled import CompiledPlan
 from locust_ext.plan.validation import Plan, PlanError, load_plan
 from locust_ext.users import calibration
@@ -24,6 +22,7 @@ from locust_ext.users.browser import PlanBrowserUser, browser_count
 from locust_ext.users.calibration import CalibrationShape
 from locust_ext.users.http import PlanHttpUser
 from locust_ext.users.pacing import TargetRate
+from locust_ext.users.process import process_state
 from locust_ext.users.shapes import plan_shape
 
 logger = logging.getLogger(__name__)
@@ -42,12 +41,13 @@ class PlanSetup:
 def set_up_plan(environment: Environment) -> PlanSetup:
     """What every Locust process does: load --fleet-plan, run it, and clear per-run state at each start."""
     plan = load_plan_option(environment.parsed_options)
-    target_rate = TargetRate(environment)
+    state = process_state(environment)
+    target_rate = TargetRate(environment, state.pacer)
     configure = functools.partial(configure_users, environment, target_rate)
     if plan is not None:
         configure(plan)
-    environment.events.test_start.add_listener(lambda **_kwargs: screenshots.clear())
-    environment.events.quitting.add_listener(lambda **_kwargs: browser_runtime.shutdown())
+    environment.events.test_start.add_listener(lambda **_kwargs: state.screenshots.clear())
+    environment.events.quitting.add_listener(lambda **_kwargs: state.shut_down_browser())
     return PlanSetup(plan, configure, target_rate)
 
 

@@ -11,8 +11,9 @@ import gevent
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from locust_ext.browser import screenshots as browser_screenshots
+from locust_ext.browser.screenshots import Screenshot
 from locust_ext.plugin.plan_setup import set_up_plan
+from locust_ext.users.process import process_state
 from locust_ext.wire.protocol import AGENT_ID_ENV, SCREENSHOT_MESSAGE, WORKER_INDEX_ENV, WORKER_MESSAGE
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ AGENT_CHECK_INTERVAL_S = 1.0
 def set_up(environment: Environment, runner: WorkerRunner) -> None:
     if os.environ.get(AGENT_ID_ENV):
         announce_worker(runner)
-    forward_screenshots(runner)
+    forward_screenshots(runner, environment)
     set_up_plan(environment)
 
 
@@ -42,21 +43,13 @@ def quit_with_agent(runner: WorkerRunner, agent_pid: int) -> None:
     runner.quit()
 
 
-def forward_screenshots(runner: WorkerRunner) -> None:
+def forward_screenshots(runner: WorkerRunner, environment: Environment) -> None:
     """Each screenshot this worker keeps goes to the master, which shows the fleet's in the page."""
-    browser_screenshots.screenshots.on_kept.append(
+    process_state(environment).screenshots.on_kept.append(
         lambda shot: runner.send_message(SCREENSHOT_MESSAGE, screenshot_message(shot))
     )
 
 
-def screenshot_message(shot: browser_screenshots.Screenshot) -> dict[str, Any]:
+def screenshot_message(shot: Screenshot) -> dict[str, Any]:
     """A kept screenshot as the master receives it (Locust's messages carry bytes as they are)."""
-    return {
-        "kind": shot.kind,
-        "journey": shot.journey,
-        "stepIndex": shot.step_index,
-        "step": shot.step,
-        "message": shot.message,
-        "url": shot.url,
-        "png": shot.png,
-    }
+    return {**shot.summary(), "png": shot.png}

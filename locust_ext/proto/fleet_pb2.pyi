@@ -16,8 +16,14 @@ TEMPLATE_FIELD_NUMBER: _ClassVar[int]
 template: _descriptor.FieldDescriptor
 PATTERN_HINT_FIELD_NUMBER: _ClassVar[int]
 pattern_hint: _descriptor.FieldDescriptor
+NULLABLE_FIELD_NUMBER: _ClassVar[int]
+nullable: _descriptor.FieldDescriptor
+RECORD_FIELD_NUMBER: _ClassVar[int]
+record: _descriptor.FieldDescriptor
 REQUIRES_FIELD_NUMBER: _ClassVar[int]
 requires: _descriptor.FieldDescriptor
+JSON_VALUE_FIELD_NUMBER: _ClassVar[int]
+json_value: _descriptor.FieldDescriptor
 
 class Plan(_message.Message):
     __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets")
@@ -416,16 +422,18 @@ class StatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class WorkerProcess(_message.Message):
-    __slots__ = ("pid", "alive", "restarts", "last_exit")
+    __slots__ = ("pid", "alive", "restarts", "last_exit", "index")
     PID_FIELD_NUMBER: _ClassVar[int]
     ALIVE_FIELD_NUMBER: _ClassVar[int]
     RESTARTS_FIELD_NUMBER: _ClassVar[int]
     LAST_EXIT_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
     pid: int
     alive: bool
     restarts: int
     last_exit: str
-    def __init__(self, pid: _Optional[int] = ..., alive: _Optional[bool] = ..., restarts: _Optional[int] = ..., last_exit: _Optional[str] = ...) -> None: ...
+    index: int
+    def __init__(self, pid: _Optional[int] = ..., alive: _Optional[bool] = ..., restarts: _Optional[int] = ..., last_exit: _Optional[str] = ..., index: _Optional[int] = ...) -> None: ...
 
 class AgentStatus(_message.Message):
     __slots__ = ("id", "state", "plan", "run_id", "message", "workers")
@@ -442,3 +450,180 @@ class AgentStatus(_message.Message):
     message: str
     workers: _containers.RepeatedCompositeFieldContainer[WorkerProcess]
     def __init__(self, id: _Optional[str] = ..., state: _Optional[str] = ..., plan: _Optional[str] = ..., run_id: _Optional[str] = ..., message: _Optional[str] = ..., workers: _Optional[_Iterable[_Union[WorkerProcess, _Mapping]]] = ...) -> None: ...
+
+class AgentRecord(_message.Message):
+    __slots__ = ("id", "address", "hostname", "cpus", "memory_mb", "capabilities", "labels", "state", "plan", "run_id", "message", "workers", "version", "started_at", "security", "last_seen", "locust_workers")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[AgentRecord.State]
+        IDLE: _ClassVar[AgentRecord.State]
+        RUNNING: _ClassVar[AgentRecord.State]
+        ERROR: _ClassVar[AgentRecord.State]
+    STATE_UNSPECIFIED: AgentRecord.State
+    IDLE: AgentRecord.State
+    RUNNING: AgentRecord.State
+    ERROR: AgentRecord.State
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    CPUS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    SECURITY_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_FIELD_NUMBER: _ClassVar[int]
+    LOCUST_WORKERS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    address: str
+    hostname: str
+    cpus: int
+    memory_mb: int
+    capabilities: _containers.RepeatedScalarFieldContainer[str]
+    labels: _containers.ScalarMap[str, str]
+    state: AgentRecord.State
+    plan: str
+    run_id: str
+    message: str
+    workers: _containers.RepeatedCompositeFieldContainer[WorkerProcess]
+    version: str
+    started_at: str
+    security: AgentSecurity
+    last_seen: str
+    locust_workers: _containers.RepeatedCompositeFieldContainer[LocustWorker]
+    def __init__(self, id: _Optional[str] = ..., address: _Optional[str] = ..., hostname: _Optional[str] = ..., cpus: _Optional[int] = ..., memory_mb: _Optional[int] = ..., capabilities: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[AgentRecord.State, str]] = ..., plan: _Optional[str] = ..., run_id: _Optional[str] = ..., message: _Optional[str] = ..., workers: _Optional[_Iterable[_Union[WorkerProcess, _Mapping]]] = ..., version: _Optional[str] = ..., started_at: _Optional[str] = ..., security: _Optional[_Union[AgentSecurity, _Mapping]] = ..., last_seen: _Optional[str] = ..., locust_workers: _Optional[_Iterable[_Union[LocustWorker, _Mapping]]] = ...) -> None: ...
+
+class AgentSecurity(_message.Message):
+    __slots__ = ("tls", "client_cert", "token")
+    TLS_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CERT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tls: bool
+    client_cert: bool
+    token: bool
+    def __init__(self, tls: _Optional[bool] = ..., client_cert: _Optional[bool] = ..., token: _Optional[bool] = ...) -> None: ...
+
+class LocustWorker(_message.Message):
+    __slots__ = ("id", "index", "pid", "state")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    index: int
+    pid: int
+    state: str
+    def __init__(self, id: _Optional[str] = ..., index: _Optional[int] = ..., pid: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class Screenshot(_message.Message):
+    __slots__ = ("id", "kind", "journey", "step", "step_index", "message", "url", "bytes", "taken_at", "source")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[Screenshot.Kind]
+        FAILURE: _ClassVar[Screenshot.Kind]
+        STEP: _ClassVar[Screenshot.Kind]
+    KIND_UNSPECIFIED: Screenshot.Kind
+    FAILURE: Screenshot.Kind
+    STEP: Screenshot.Kind
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    JOURNEY_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_INDEX_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    kind: Screenshot.Kind
+    journey: str
+    step: str
+    step_index: int
+    message: str
+    url: str
+    bytes: int
+    taken_at: float
+    source: str
+    def __init__(self, id: _Optional[int] = ..., kind: _Optional[_Union[Screenshot.Kind, str]] = ..., journey: _Optional[str] = ..., step: _Optional[str] = ..., step_index: _Optional[int] = ..., message: _Optional[str] = ..., url: _Optional[str] = ..., bytes: _Optional[int] = ..., taken_at: _Optional[float] = ..., source: _Optional[str] = ...) -> None: ...
+
+class CalibrationResult(_message.Message):
+    __slots__ = ("plan", "state", "message", "started_at", "finished_at", "calibrate", "steps", "knee")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[CalibrationResult.State]
+        RUNNING: _ClassVar[CalibrationResult.State]
+        KNEE: _ClassVar[CalibrationResult.State]
+        NO_KNEE: _ClassVar[CalibrationResult.State]
+        NONE_HELD: _ClassVar[CalibrationResult.State]
+        STOPPED: _ClassVar[CalibrationResult.State]
+    STATE_UNSPECIFIED: CalibrationResult.State
+    RUNNING: CalibrationResult.State
+    KNEE: CalibrationResult.State
+    NO_KNEE: CalibrationResult.State
+    NONE_HELD: CalibrationResult.State
+    STOPPED: CalibrationResult.State
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATE_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    KNEE_FIELD_NUMBER: _ClassVar[int]
+    plan: str
+    state: CalibrationResult.State
+    message: str
+    started_at: str
+    finished_at: str
+    calibrate: Calibration
+    steps: _containers.RepeatedCompositeFieldContainer[CalibrationStep]
+    knee: CalibrationKnee
+    def __init__(self, plan: _Optional[str] = ..., state: _Optional[_Union[CalibrationResult.State, str]] = ..., message: _Optional[str] = ..., started_at: _Optional[str] = ..., finished_at: _Optional[str] = ..., calibrate: _Optional[_Union[Calibration, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CalibrationStep, _Mapping]]] = ..., knee: _Optional[_Union[CalibrationKnee, _Mapping]] = ...) -> None: ...
+
+class CalibrationStep(_message.Message):
+    __slots__ = ("users", "seconds", "requests", "failures", "rps", "p95_ms", "error_ratio", "lcp_p75_ms", "thresholds", "held", "broken")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    RPS_FIELD_NUMBER: _ClassVar[int]
+    P95_MS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_RATIO_FIELD_NUMBER: _ClassVar[int]
+    LCP_P75_MS_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_FIELD_NUMBER: _ClassVar[int]
+    users: int
+    seconds: float
+    requests: int
+    failures: int
+    rps: float
+    p95_ms: int
+    error_ratio: float
+    lcp_p75_ms: int
+    thresholds: _struct_pb2.Struct
+    held: bool
+    broken: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, users: _Optional[int] = ..., seconds: _Optional[float] = ..., requests: _Optional[int] = ..., failures: _Optional[int] = ..., rps: _Optional[float] = ..., p95_ms: _Optional[int] = ..., error_ratio: _Optional[float] = ..., lcp_p75_ms: _Optional[int] = ..., thresholds: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., held: _Optional[bool] = ..., broken: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CalibrationKnee(_message.Message):
+    __slots__ = ("users", "rps")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    RPS_FIELD_NUMBER: _ClassVar[int]
+    users: int
+    rps: float
+    def __init__(self, users: _Optional[int] = ..., rps: _Optional[float] = ...) -> None: ...

@@ -4,8 +4,9 @@ Each virtual user has one BrowserContext and page for its life. Each step is a r
 (type BROWSER, name = step name or `ACTION selector/url`); each page a step loads also reports its web
 vitals as rows of type TTFB, FCP, LCP and CLS named `<journey>: <step>` (see vitals.py). A failed step is a
 failure row whose message says what was expected and what came, and it ends that iteration; the first
-failure of each step keeps a screenshot in `locust_ext.browser.screenshots`. The plan's `setup` HTTP steps run first,
-through Locust's FastHttpSession: what they save is in the user's variables, their cookies in its context.
+failure of each step keeps a screenshot in the process's screenshots (see process.py). The plan's `setup` HTTP
+steps run first, through Locust's FastHttpSession: what they save is in the user's variables, their cookies in
+its context.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import suppress
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import gevent
@@ -22,8 +23,8 @@ from locust.env import Environment
 
 from locust_ext.browser.actions import RenderedStep, describe_error
 from locust_ext.browser.guard import user_guard
-from locust_ext.browser.runtime import HANG_GRACE_S, LAUNCH_TIMEOUT_S, BrowserUnavailable, first_line, runtime
-from locust_ext.browser.screenshots import screenshots
+from locust_ext.browser.runtime import HANG_GRACE_S, LAUNCH_TIMEOUT_S, BrowserUnavailable, first_line
+from locust_ext.browser.screenshots import FAILURE, STEP
 from locust_ext.browser.session import BrowserSession, PageError, playwright_cookies
 from locust_ext.plan.assertions import preview
 from locust_ext.plan.compiled import DEFAULT_TIMEOUT_S, CompiledChain, CompiledPlan, StepFailure, WeightedChains
@@ -31,7 +32,11 @@ from locust_ext.plan.templating import RenderContext, UndefinedVariable, compile
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.base import PlanUser
 from locust_ext.users.http import HttpSteps, plan_network_timeout
+from locust_ext.users.process import process_state
 from locust_ext.users.vitals import FINAL_READ_SCRIPT, INIT_SCRIPT, READ_SCRIPT, VitalsReport, VitalsTracker
+
+if TYPE_CHECKING:
+    from locust_ext.browser.session import BrowserCookie
 
 logger = logging.getLogger(__name__)
 Action = fleet_pb2.BrowserStep.Action
@@ -115,10 +120,12 @@ class PlanBrowserUser(PlanUser):
         http = self.plan.http
         super().__init__(environment, http.variables, http.feeders)
         self.setup = self._setup_steps() if http.setup else None
-        self._setup_cookies: list[dict[str, Any]] = []
+        self._setup_cookies: list[BrowserCookie] = []
         self.session: BrowserSession | None = None
         self.tracker = VitalsTracker()
         self._has_slot = False
+        state = process_state(environment)
+        self.browser, self.screenshots = state.browser, state.screenshots
 
     def _setup_steps(self) -> HttpSteps:
         timeout = plan_network_timeout(self.plan.http)
@@ -166,19 +173,20 @@ class PlanBrowserUser(PlanUser):
     def _open_session(self) -> BrowserSession | None:
         """This user's session, opened (or reopened, when its browser is gone); None when that failed."""
         session = self.session
-        if session is not None and (session.broken or not runtime().is_current(session.generation)):
+        if session is not None and (session.broken or not self.browser.is_current(session.generation)):
             self._close_session()
             session = None
         try:
             if session is None:
-                session = self.session = BrowserSession(runtime(), INIT_SCRIPT)
+                session = self.session = BrowserSession(self.browser, INIT_SCRIPT)
                 self.tracker = VitalsTracker()
                 options = self._context_options()
-                runtime().run(lambda: session.open(options, self._setup_cookies), LAUNCH_TIMEOUT_S + HANG_GRACE_S)
+                self.browser.run(lambda: session.open(options, self._setup_cookies), LAUNCH_TIMEOUT_S + HANG_GRACE_S)
             elif not self.plan.http.session:
-                runtime().run(session.clear_cookies, SIDE_CALL_TIMEOUT_S)
+                self.browser.run(session.clear_cookies, SIDE_CALL_TIMEOUT_S)
         except (BrowserUnavailable, PageError) as error:
-            session.broken = True
+            if session is not None:  # always: only the browser calls above raise these, and session is set by then
+                session.broken = True
             self.report_failure(REQUEST_TYPE, "open browser", StepFailure(first_line(error)))
             return None
         return session
@@ -198,9 +206,9 @@ class PlanBrowserUser(PlanUser):
         session.closed = True
         # A context of a browser that crashed or was replaced went with it (and a hung one would not answer);
         # one still being opened is closed by `open`, which sees `closed`.
-        if runtime().is_current(session.generation):
+        if self.browser.is_current(session.generation):
             with suppress(BrowserUnavailable):
-                runtime().run(session.close, SIDE_CALL_TIMEOUT_S)
+                self.browser.run(session.close, SIDE_CALL_TIMEOUT_S)
 
     def _run_journey(self, session: BrowserSession, journey: CompiledChain[CompiledBrowserStep]) -> None:
         for index, step in enumerate(journey.steps):
@@ -208,7 +216,7 @@ class PlanBrowserUser(PlanUser):
                 break
         if not session.broken:
             try:
-                final = runtime().run(lambda: session.read_vitals(FINAL_READ_SCRIPT), SIDE_CALL_TIMEOUT_S)
+                final = self.browser.run(lambda: session.read_vitals(FINAL_READ_SCRIPT), SIDE_CALL_TIMEOUT_S)
             except BrowserUnavailable:
                 final = None
             self._report_vitals(self.tracker.journey_ended(final))
@@ -219,7 +227,7 @@ class PlanBrowserUser(PlanUser):
             rendered = step.render(self.render_context)
             if step.action == "SLEEP":
                 return self._sleep(rendered, started_at)
-            outcome = runtime().run(lambda: session.perform(rendered, READ_SCRIPT), step.timeout_s + HANG_GRACE_S)
+            outcome = self.browser.run(lambda: session.perform(rendered, READ_SCRIPT), step.timeout_s + HANG_GRACE_S)
         except StepFailure as failure:
             self.report_failure(REQUEST_TYPE, step.label, failure)
             return False
@@ -231,7 +239,7 @@ class PlanBrowserUser(PlanUser):
         if outcome.error is not None:
             session.broken = outcome.lost is not None
             if outcome.lost == "browser":
-                runtime().discard_browser("stopped answering")
+                self.browser.discard_browser("stopped answering")
             failure = StepFailure(describe_error(outcome.error, rendered, outcome.lost))
             self.fire_request(REQUEST_TYPE, step.label, outcome.elapsed_ms, started_at, failure, session.url)
             self._keep_failure_screenshot(session, journey, index, step.label, str(failure))
@@ -251,22 +259,22 @@ class PlanBrowserUser(PlanUser):
 
     def _keep_result(self, session: BrowserSession, journey: str, index: int, step: RenderedStep, result: Any) -> None:
         if step.action == "SCREENSHOT":
-            screenshots.keep("step", journey, index, step.label, "", session.url or "", result)
+            self.screenshots.keep(STEP, journey, index, step.label, "", session.url or "", result)
         elif step.save_as:
             self.render_context.variables[step.save_as] = result
 
     def _keep_failure_screenshot(
         self, session: BrowserSession, journey: str, index: int, label: str, message: str
     ) -> None:
-        if session.broken or screenshots.has_failure(journey, index):
+        if session.broken or self.screenshots.has_failure(journey, index):
             return
         url = session.url or ""
         try:
-            png = runtime().run(session.screenshot, SIDE_CALL_TIMEOUT_S)
+            png = self.browser.run(session.screenshot, SIDE_CALL_TIMEOUT_S)
         except (BrowserUnavailable, PageError) as error:
             logger.info("no screenshot of the failure of %s: %s", label, first_line(error))
             return
-        screenshots.keep("failure", journey, index, label, message, url, png)
+        self.screenshots.keep(FAILURE, journey, index, label, message, url, png)
 
     def _report_vitals(self, reports: list[VitalsReport]) -> None:
         for report in reports:

@@ -15,20 +15,26 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format
 from locust import LoadTestShape
 from locust.event import EventHook
 from locust.stats import RequestStats, calculate_response_time_percentile, diff_response_time_dicts
 
+from locust_ext.plan.schema import enum_json
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.vitals import VITALS
+from locust_ext.wire.records import record_json
 
 logger = logging.getLogger(__name__)
 
 # Fired with `result` (see CalibrationShape.result) after each measured step, and when the calibration ends.
 calibration_updated = EventHook()
 
-RUNNING, KNEE, NO_KNEE, NONE_HELD, STOPPED = "running", "knee", "no-knee", "none-held", "stopped"
+_State = fleet_pb2.CalibrationResult.State
+# How results spell their states (the proto's `json_value`s): "running", "knee", "no-knee", "none-held", "stopped".
+RUNNING, KNEE, NO_KNEE, NONE_HELD, STOPPED = (
+    enum_json(_State.DESCRIPTOR, state)
+    for state in (_State.RUNNING, _State.KNEE, _State.NO_KNEE, _State.NONE_HELD, _State.STOPPED)
+)
 # A step's first seconds are left out: its users are still starting. A master's statistics arrive in worker
 # reports every 3 s, so it waits for one report more, and the last seconds of a step are not reported yet
 # when it ends: its request rate is taken over the seconds whose reports are in.
@@ -134,19 +140,20 @@ def measure_step(
             unit = _unit(threshold)
             broken.append(f"{what} {value:g}{unit} > {threshold.max:g}{unit}")
     lcp = _window(before, after, "LCP", "")
-    return {
-        "users": users,
-        "seconds": round(seconds, 2),
-        "requests": steps.requests,
-        "failures": steps.failures,
-        "rps": round(rps, 1),
-        "p95Ms": steps.percentile(0.95),
-        "errorRatio": round(steps.failures / steps.requests, 4) if steps.requests else None,
-        "lcpP75Ms": lcp.percentile(0.75),
-        "thresholds": figures,
-        "held": not broken,
-        "broken": broken,
-    }
+    step = fleet_pb2.CalibrationStep(
+        users=users,
+        seconds=round(seconds, 2),
+        requests=steps.requests,
+        failures=steps.failures,
+        rps=round(rps, 1),
+        p95_ms=steps.percentile(0.95),
+        error_ratio=round(steps.failures / steps.requests, 4) if steps.requests else None,
+        lcp_p75_ms=lcp.percentile(0.75),
+        held=not broken,
+        broken=broken,
+    )
+    step.thresholds.update(figures)
+    return record_json(step)
 
 
 def _now() -> str:
@@ -171,16 +178,15 @@ class CalibrationShape(LoadTestShape):
         self.step_index = 0
         self.measured_from: tuple[float, dict] | None = None
         self.step_started_at = time.time()
-        self.result: dict[str, Any] = {
-            "plan": self.plan_name,
-            "state": RUNNING,
-            "message": "measuring the first step",
-            "startedAt": _now(),
-            "finishedAt": None,
-            "calibrate": json_format.MessageToDict(self.calibration),
-            "steps": [],
-            "knee": None,
-        }
+        self.result: dict[str, Any] = record_json(
+            fleet_pb2.CalibrationResult(
+                plan=self.plan_name,
+                state=_State.RUNNING,
+                message="measuring the first step",
+                started_at=_now(),
+                calibrate=self.calibration,
+            )
+        )
 
     def reset_time(self) -> None:
         # Locust calls this when a run starts: a new calibration.
@@ -223,7 +229,7 @@ class CalibrationShape(LoadTestShape):
         if not step["held"]:
             self._finish(KNEE if self.result["knee"] else NONE_HELD)
         else:
-            self.result["knee"] = {"users": users, "rps": step["rps"]}
+            self.result["knee"] = record_json(fleet_pb2.CalibrationKnee(users=users, rps=step["rps"]))
             if users >= self.calibration.max_users:
                 self._finish(NO_KNEE)
         if self.result["state"] != RUNNING:

@@ -28,7 +28,7 @@ from locust_ext.plan.secrets import Secrets
 from locust_ext.plan.templating import RenderContext
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.base import PlanUser
-from locust_ext.users.pacing import pacer
+from locust_ext.users.process import process_state
 
 _EVERY_STATUS = frozenset(range(100, 600))
 
@@ -50,6 +50,7 @@ class HttpSteps:
         self.context = context
         self.network_timeout = network_timeout
         self.secrets = secrets
+        self.pacer = process_state(user.environment).pacer
         # The plan decides which statuses fail (STATUS asserts); Locust's client must hand every response back.
         client.client.valid_response_codes = _EVERY_STATUS
 
@@ -62,7 +63,7 @@ class HttpSteps:
         except StepFailure as failure:
             self.user.report_failure(step.method, step.name, self._masked(failure))
             return False
-        pacer.wait()
+        self.pacer.wait()
         with self._send(step, request) as response:
             error = getattr(response, "error", None)
             if error is not None and not response.status_code:

@@ -1,8 +1,8 @@
 """Target request rate: each process paces its HTTP requests, and the master splits the plan's target among workers.
 
-A process's `pacer` hands out request slots `1/rate` apart (a virtual-time token bucket: no burst, and a slow
-stretch is not made up later, so a target the users cannot reach is never overshot afterwards). Every HTTP step
-waits for a slot before it is sent. The master sends each worker its share (`fleet_rate`) when workers come or
+A process's pacer (see process.py) hands out request slots `1/rate` apart (a virtual-time token bucket: no burst,
+and a slow stretch is not made up later, so a target the users cannot reach is never overshot afterwards). Every
+HTTP step waits for a slot before it is sent. The master sends each worker its share (`fleet_rate`) when workers come or
 go, and again every few seconds so a restarted worker gets its share too.
 """
 
@@ -51,9 +51,6 @@ class Pacer:
             gevent.sleep(slot - now)
 
 
-pacer = Pacer()
-
-
 class RateSplitter:
     """On the master: the plan's target split evenly among the connected workers."""
 
@@ -84,26 +81,26 @@ class RateSplitter:
         self._sent, self._sent_at = (self.target, len(workers)), now
 
 
-def on_rate_message(msg: Any, **_kwargs: Any) -> None:
-    """The master's `fleet_rate` message: this worker's share of the target (Locust passes keyword arguments)."""
-    pacer.set_rate(float(msg.data["rps"]))
-
-
 class TargetRate:
     """The plan's target rate in this process: paced here (standalone, worker) or split among workers (master)."""
 
-    def __init__(self, environment: Any) -> None:
+    def __init__(self, environment: Any, pacer: Pacer) -> None:
         self.environment = environment
+        self.pacer = pacer
         self.target = 0.0
         runner = environment.runner
         self.splitter = RateSplitter(runner) if isinstance(runner, MasterRunner) else None
         window = int(RATE_WINDOW_S / RATE_SAMPLE_S) + 1
         self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=window)
         if isinstance(runner, WorkerRunner):
-            runner.register_message(RATE_MESSAGE, on_rate_message)
+            runner.register_message(RATE_MESSAGE, self._on_rate_message)
         else:
             environment.events.test_stop.add_listener(self.report)
         self._sampler: gevent.Greenlet | None = None
+
+    def _on_rate_message(self, msg: Any, **_kwargs: Any) -> None:
+        """The master's `fleet_rate` message: this worker's share of the target (Locust passes keyword arguments)."""
+        self.pacer.set_rate(float(msg.data["rps"]))
 
     def _sample(self) -> None:
         # Locust's own current_rps averages 10 s ending 2 s ago: too slow to say whether a target holds now.
@@ -131,7 +128,7 @@ class TargetRate:
         if self.splitter is not None:
             self.splitter.target = rps
         else:
-            pacer.set_rate(rps)
+            self.pacer.set_rate(rps)
 
     def achieved(self) -> float:
         total = self.environment.stats.total

@@ -17,7 +17,9 @@ from typing import Any
 
 import grpc
 
+from locust_ext.proto import fleet_pb2
 from locust_ext.wire.protocol import TOKEN_ENV
+from locust_ext.wire.records import record_json
 
 TOKEN_METADATA = "authorization"
 TOKEN_SCHEME = "Bearer "
@@ -54,7 +56,10 @@ class GrpcSecurity:
 
     def describe(self) -> dict[str, bool]:
         """What an agent requires of its callers, announced with it in etcd (never the secrets)."""
-        return {"tls": bool(self.cert), "clientCert": bool(self.cert and self.ca), "token": bool(self.token)}
+        security = fleet_pb2.AgentSecurity(
+            tls=bool(self.cert), client_cert=bool(self.cert and self.ca), token=bool(self.token)
+        )
+        return record_json(security)
 
     # The agent's side.
     def add_port(self, server: grpc.Server, listen: str) -> int:

@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 description of the fleet API, served at `/fleet/api/openapi.json`.
 
-The routes are described here; the plan's JSON Schema is not: it is derived from protos/fleet.proto
-(through `schema.describe()`), so the description cannot drift from what the validator accepts.
+The routes are described here; the schemas of what they carry are not: the plan's and the records' (agents,
+screenshots, calibrations) are derived from their messages in protos/fleet.proto (`schema.describe_message`), so
+the description cannot drift from what the validator accepts and the code writes.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from functools import cache
 from typing import Any
 
 from locust_ext.plan.importers import FORMATS
-from locust_ext.plan.schema import describe
+from locust_ext.plan.schema import describe, describe_message
+from locust_ext.proto import fleet_pb2
 from locust_ext.wire.protocol import MAX_PROCESSES
+from locust_ext.wire.records import is_record
 
 _UINT32_MAX = 2**32 - 1
 
@@ -240,87 +243,15 @@ _TRY_STEP = _obj(
     },
     ["name", "path", "ok"],
 )
-_SCREENSHOT = _obj(
-    {
-        "id": {"type": "integer"},
-        "kind": {"enum": ["failure", "step"]},
-        "journey": _STRING,
-        "step": _STRING,
-        "stepIndex": {"type": "integer"},
-        "message": _STRING,
-        "url": _STRING,
-        "bytes": {"type": "integer"},
-        "takenAt": {"type": "number"},
-        "source": _STRING,
-    },
-)
-_AGENT = _obj(
-    {
-        "id": _STRING,
-        "address": _STRING,
-        "hostname": _STRING,
-        "cpus": {"type": "integer"},
-        "memoryMb": {"type": "integer"},
-        "capabilities": {"type": "array", "items": _STRING},
-        "labels": {"type": "object", "additionalProperties": _STRING},
-        "state": {"enum": ["idle", "running", "error"]},
-        "plan": _STRING,
-        "runId": _STRING,
-        "message": _STRING,
-        "workers": {"type": "array", "items": {"type": "object"}},
-        "version": _STRING,
-        "startedAt": _STRING,
-        "security": {
-            "type": "object",
-            "description": "what callers need: TLS, a client certificate (mutual TLS), the token",
-            "properties": {"tls": {"type": "boolean"}, "clientCert": {"type": "boolean"}, "token": {"type": "boolean"}},
-        },
-        "lastSeen": _STRING,
-        "locustWorkers": {
-            "type": "array",
-            "items": _obj({"id": _STRING, "index": {"type": "integer"}, "pid": {"type": "integer"}, "state": _STRING}),
-        },
-    },
-    ["id", "address", "state", "plan", "workers", "lastSeen", "locustWorkers"],
-)
-
-_NUMBER_OR_NULL = {"type": ["number", "null"]}
-_CALIBRATION_STEP = _obj(
-    {
-        "users": _INTEGER,
-        "seconds": {"type": "number"},
-        "requests": _INTEGER,
-        "failures": _INTEGER,
-        "rps": {"type": "number"},
-        "p95Ms": _NUMBER_OR_NULL,
-        "errorRatio": _NUMBER_OR_NULL,
-        "lcpP75Ms": _NUMBER_OR_NULL,
-        "thresholds": {
-            "type": "object",
-            "description": "each threshold's value over the step, by metric, then by step name ('*': every step)",
-            "additionalProperties": {"type": "object", "additionalProperties": _NUMBER_OR_NULL},
-        },
-        "held": {"type": "boolean"},
-        "broken": {"type": "array", "items": _STRING},
-    }
-)
-_CALIBRATION_RESULT = _obj(
-    {
-        "plan": _STRING,
-        "state": {"enum": ["running", "knee", "no-knee", "none-held", "stopped"]},
-        "message": _STRING,
-        "startedAt": _STRING,
-        "finishedAt": {"type": ["string", "null"]},
-        "calibrate": {"$ref": "#/components/schemas/Calibration"},
-        "steps": {"type": "array", "items": _CALIBRATION_STEP},
-        "knee": {"oneOf": [_obj({"users": _INTEGER, "rps": {"type": "number"}}), {"type": "null"}]},
-    }
-)
+# The records the API serves besides plans; each is described from its message, with what it reaches.
+_RECORDS = (fleet_pb2.AgentRecord, fleet_pb2.Screenshot, fleet_pb2.CalibrationResult)
 
 
 @cache
 def document() -> dict[str, Any]:
-    schemas = _plan_schemas()
+    schemas = _message_schemas(describe())
+    for record in _RECORDS:
+        schemas |= _message_schemas(describe_message(record.DESCRIPTOR))
     schemas |= {
         "Error": _obj({"error": _STRING, "path": _STRING}),
         "PlanErrors": {
@@ -329,9 +260,7 @@ def document() -> dict[str, Any]:
                 _obj({"issues": {"type": "array", "items": _obj({"path": _STRING, "message": _STRING})}}),
             ]
         },
-        "Agent": _AGENT,
-        "Screenshot": _SCREENSHOT,
-        "CalibrationResult": _CALIBRATION_RESULT,
+        "Agent": _ref("AgentRecord"),
         "TryResult": _obj(
             {
                 "ok": {"type": "boolean"},
@@ -371,8 +300,8 @@ def _with_guard_answers(paths: dict[str, Any]) -> dict[str, Any]:
     return guarded
 
 
-def _plan_schemas() -> dict[str, Any]:
-    described = describe()
+def _message_schemas(described: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schemas of the described messages: a record prints every field, a plan message needs only `required`."""
     schemas = {
         name.replace(".", "_"): {"enum": [c["name"] for c in choices]} for name, choices in described["enums"].items()
     }
@@ -381,7 +310,7 @@ def _plan_schemas() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "properties": {field["name"]: _field_schema(field) for field in fields},
-            "required": [field["name"] for field in fields if field.get("required")],
+            "required": [field["name"] for field in fields if field.get("required") or _is_record(message)],
         }
     return schemas
 
@@ -406,4 +335,10 @@ def _field_schema(field: dict[str, Any]) -> dict[str, Any]:
         return {"type": "object", "additionalProperties": single}
     if field.get("repeated"):
         return {"type": "array", "items": single}
+    if field.get("nullable"):
+        return {"oneOf": [single, {"type": "null"}]}
     return single
+
+
+def _is_record(message: str) -> bool:
+    return is_record(fleet_pb2.DESCRIPTOR.message_types_by_name[message])

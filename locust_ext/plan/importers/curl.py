@@ -93,10 +93,10 @@ class _CurlRequest:
     method: str | None = None
     follow: bool = False
     get: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
-    data: list[str] = field(default_factory=list)
-    form: dict[str, str] = field(default_factory=dict)
-    json_parts: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict[str, str])
+    data: list[str] = field(default_factory=list[str])
+    form: dict[str, str] = field(default_factory=dict[str, str])
+    json_parts: list[str] = field(default_factory=list[str])
 
 
 def from_curl(text: str, warnings: Warnings) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def from_curl(text: str, warnings: Warnings) -> dict[str, Any]:
     body = _curl_body(request, warnings)
     method = read_method(request.method or ("POST" if body else "GET"), "curl: -X")
     where, params = query_params(url.path or "/", pairs)
-    step = {
+    step: dict[str, Any] = {
         "name": f"{method} {url.path or '/'}",
         "method": method,
         "url": literal(where),

@@ -26,6 +26,7 @@ from locust_ext.plan.importers.readers import (
     split_url,
     without_empty,
 )
+from locust_ext.plan.validation import is_json_object
 
 _HAR_DROPPED_HEADERS = {"host", "content-length", "cookie", "accept-encoding", "connection"}
 _STATIC_RESOURCE_TYPES = {"image", "stylesheet", "script", "font", "media"}
@@ -71,20 +72,28 @@ def _is_static(entry: dict[str, Any], response: dict[str, Any], url_path: str, p
     resource_type = read_field(entry, "_resourceType", path, str, "")
     if resource_type:
         return resource_type in _STATIC_RESOURCE_TYPES
-    content = response.get("content") if isinstance(response.get("content"), dict) else {}
+    content = response.get("content")
+    if not is_json_object(content):
+        content = {}
     return bool(_STATIC_MIME.match(as_string(content.get("mimeType")))) or bool(_STATIC_EXTENSION.search(url_path))
 
 
 def _har_step(
     request: dict[str, Any], response: dict[str, Any], host: str, path: str, warnings: Warnings
 ) -> dict[str, Any]:
-    url = urlsplit(request["url"])
+    request_url: str = request["url"]  # from_har read it as a string
+    url = urlsplit(request_url)
     origin = f"{url.scheme}://{url.netloc}"
     where = (url.path or "/") if origin == host else f"{origin}{url.path}"
     full, params = query_params(where, parse_qsl(url.query, keep_blank_values=True))
     method = read_method(request.get("method"), at_path(path, "method"))
     headers = _har_headers(request, path, warnings)
-    step = {"name": f"{method} {where}", "method": method, "url": literal(full), "params": literal_map(params)}
+    step: dict[str, Any] = {
+        "name": f"{method} {where}",
+        "method": method,
+        "url": literal(full),
+        "params": literal_map(params),
+    }
     step.update(
         _har_body(read_field(request, "postData", path, dict, {}), headers, at_path(path, "postData"), warnings)
     )

@@ -22,8 +22,21 @@ from locust_ext.plan.templating import compile_template
 
 _HAZARD_PLACEHOLDER = re.compile(r"\{@([^@]+)@\}")
 _HAZARD_KEYS = {"isSession", "HttpProxy", "PreTask", "MainTask", "LocustMaster"}
-_HAZARD_SAVES = {0: "XPATH", 1: "JSONPATH", 2: "REGEX", 3: "CONST", 4: "RANDOM_INT", 5: "RANDOM_CHOICE"}
-_HAZARD_ASSERTS = {0: ("STATUS", "EQ"), 1: ("BODY_LENGTH", "GT"), 2: ("BODY_LENGTH", "EQ"), 3: ("BODY_LENGTH", "LT")}
+# Keyed by what `_code` reads: None (no code) finds nothing.
+_HAZARD_SAVES: dict[int | None, str] = {
+    0: "XPATH",
+    1: "JSONPATH",
+    2: "REGEX",
+    3: "CONST",
+    4: "RANDOM_INT",
+    5: "RANDOM_CHOICE",
+}
+_HAZARD_ASSERTS: dict[int | None, tuple[str, str]] = {
+    0: ("STATUS", "EQ"),
+    1: ("BODY_LENGTH", "GT"),
+    2: ("BODY_LENGTH", "EQ"),
+    3: ("BODY_LENGTH", "LT"),
+}
 _RESPONSE_FREE_SAVES = {"CONST", "RANDOM_INT", "RANDOM_CHOICE"}
 _JSON_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
@@ -89,8 +102,8 @@ class HazardConverter:
                 )
             elif steps:
                 steps[-1].setdefault("save", []).append(save)
-            elif save["from"] == "CONST" and compile_template(save["expr"]).constant is not None:
-                self.variables[save["name"]] = compile_template(save["expr"]).constant
+            elif save["from"] == "CONST" and (constant := compile_template(save["expr"]).constant) is not None:
+                self.variables[save["name"]] = constant
             else:
                 self.warnings.add(f"{path}: save '{save['name']}' comes before any request; not converted")
 
@@ -128,7 +141,7 @@ class HazardConverter:
         return {"json": self.placeholders.json(document)}
 
     def _saves(self, request: dict[str, Any], path: str) -> list[dict[str, str]]:
-        saves = []
+        saves: list[dict[str, str]] = []
         for save_path, action in read_objects(request, "SaveParamChain", path):
             source = _HAZARD_SAVES.get(_code(action, "SaveType"))
             if source is None:
@@ -154,7 +167,7 @@ class HazardConverter:
         return rule
 
     def _asserts(self, request: dict[str, Any], path: str) -> list[dict[str, str]]:
-        asserts = []
+        asserts: list[dict[str, str]] = []
         for assert_path, action in read_objects(request, "AssertChain", path):
             kind = _HAZARD_ASSERTS.get(_code(action, "AssertType"))
             if kind is None:

@@ -25,7 +25,7 @@ from locust_ext.plan.importers.readers import (
     unique_step_names,
     without_empty,
 )
-from locust_ext.plan.validation import json_kind
+from locust_ext.plan.validation import is_json_list, is_json_object, json_kind
 
 _POSTMAN_PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
 _POSTMAN_DYNAMIC = {"$guid": "${__uuid}", "$randomUUID": "${__uuid}", "$randomInt": "${__randomInt(0,1000)}"}
@@ -130,7 +130,7 @@ class PostmanConverter:
         label = f"item '{item.get('name')}'"
         request = item.get("request")
         request = {"url": request} if isinstance(request, str) else request
-        if not isinstance(request, dict):
+        if not is_json_object(request):
             raise ImportFailed(at_path(path, "request"), f"expected a request object or URL, got {json_kind(request)}")
         request_path = at_path(path, "request")
         url, params = self._url(request.get("url"), at_path(request_path, "url"))
@@ -151,7 +151,7 @@ class PostmanConverter:
         return without_empty(step)
 
     def _url(self, url: Any, path: str) -> tuple[str, dict[str, str]]:
-        parts = url if isinstance(url, dict) else {"raw": url}
+        parts = url if is_json_object(url) else {"raw": url}
         raw = parts.get("raw") or _url_from_parts(parts)
         if not isinstance(raw, str) or not raw.strip():
             raise ImportFailed(path, f"expected a URL, got {json_kind(raw) if raw else 'nothing'}")
@@ -171,7 +171,7 @@ class PostmanConverter:
         if isinstance(header, str):
             lines = [line.partition(":") for line in header.splitlines() if ":" in line]
             return {name.strip(): self.placeholders.text(value.strip()) for name, _, value in lines}
-        if not isinstance(header, list | None):
+        if header is not None and not is_json_list(header):
             raise ImportFailed(path, f"expected a list of headers, got {json_kind(header)}")
         return {
             as_string(entry.get("key")): self.placeholders.text(entry.get("value"))
@@ -180,13 +180,13 @@ class PostmanConverter:
         }
 
     def _auth(self, auth: Any, headers: dict[str, str], label: str) -> None:
-        if not isinstance(auth, dict) or auth.get("type") in (None, "noauth"):
+        if not is_json_object(auth) or auth.get("type") in (None, "noauth"):
             return
         kind = auth["type"]
         entries = auth.get(kind)
-        fields = dict(entries) if isinstance(entries, dict) else {}
-        if isinstance(entries, list):
-            fields = {as_string(entry.get("key")): entry.get("value") for entry in entries if isinstance(entry, dict)}
+        fields: dict[str, Any] = dict(entries) if is_json_object(entries) else {}
+        if is_json_list(entries):
+            fields = {as_string(entry.get("key")): entry.get("value") for entry in entries if is_json_object(entry)}
         if kind == "bearer":
             set_header(headers, "Authorization", "Bearer " + self.placeholders.text(fields.get("token")))
         elif kind == "basic" and "{{" in as_string(fields.get("username")) + as_string(fields.get("password")):
@@ -266,7 +266,7 @@ class PostmanConverter:
 def _own_auth(container: dict[str, Any], inherited: Any, path: str) -> Any:
     """A request or folder without auth (or with type `inherit`) uses its parent's."""
     auth = container.get("auth")
-    if not isinstance(auth, dict) or auth.get("type") == "inherit":
+    if not is_json_object(auth) or auth.get("type") == "inherit":
         return inherited
     read_field(auth, "type", at_path(path, "auth"), str, "")
     return auth
@@ -274,9 +274,9 @@ def _own_auth(container: dict[str, Any], inherited: Any, path: str) -> Any:
 
 def _url_from_parts(parts: dict[str, Any]) -> str:
     host, path = parts.get("host") or "", parts.get("path") or ""
-    host = ".".join(as_string(part) for part in host) if isinstance(host, list) else as_string(host)
-    if isinstance(path, list):
-        path = "/".join(as_string(part.get("value") if isinstance(part, dict) else part) for part in path)
+    host = ".".join(as_string(part) for part in host) if is_json_list(host) else as_string(host)
+    if is_json_list(path):
+        path = "/".join(as_string(part.get("value") if is_json_object(part) else part) for part in path)
     url = host + (f":{parts['port']}" if parts.get("port") else "") + ("/" + path.lstrip("/") if path else "")
     return f"{parts['protocol']}://{url}" if parts.get("protocol") and url else url
 
@@ -291,7 +291,7 @@ def _with_path_variables(url: str, parts: dict[str, Any], path: str) -> str:
 
 def _script_lines(event: dict[str, Any], path: str) -> list[str]:
     script = event.get("script")
-    if not isinstance(script, dict):  # absent, or a form Postman does not write: nothing to convert
+    if not is_json_object(script):  # absent, or a form Postman does not write: nothing to convert
         return []
     exec_ = script.get("exec")
     if isinstance(exec_, str):
@@ -307,7 +307,7 @@ def _status_asserts(line: str) -> list[dict[str, str]] | None:
     body = line[opener.end() :] if opener else line
     closer = _TEST_CLOSER.search(body)
     body = body[: closer.start()] if closer else body
-    asserts = []
+    asserts: list[dict[str, str]] = []
     for statement in filter(None, (part.strip() for part in body.split(";"))):
         check = next((convert(m) for pattern, convert in _STATUS_CHECKS if (m := pattern.fullmatch(statement))), None)
         if check is None:

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
 
-from locust_ext.plan.validation import enum_choices, json_depth, json_kind
+from locust_ext.plan.validation import enum_choices, is_json_list, is_json_object, json_depth, json_kind
 from locust_ext.proto import fleet_pb2
 
-METHODS = enum_choices(fleet_pb2.HttpStep.DESCRIPTOR.fields_by_name["method"].enum_type)
+METHODS = enum_choices(fleet_pb2.HttpStep.Method.DESCRIPTOR)
 NAME_JUNK = re.compile(r"[^A-Za-z0-9._-]+")
 VARIABLE_JUNK = re.compile(r"[^A-Za-z0-9_]")
 FORM_TEXT = re.compile(r"[^=&]+=[^&]*(?:&[^=&]+=[^&]*)*")
@@ -74,7 +74,7 @@ def json_object(text: str) -> dict[str, Any]:
         data = decode_json(text)
     except ValueError as error:
         raise ImportFailed("", f"not valid JSON: {json_problem(error)}") from None
-    if not isinstance(data, dict):
+    if not is_json_object(data):
         raise ImportFailed("", f"expected a JSON object, got {json_kind(data)}")
     return data
 
@@ -132,9 +132,9 @@ def literal(text: str) -> str:
 def map_json_strings(value: Any, convert: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return convert(value)
-    if isinstance(value, list):
+    if is_json_list(value):
         return [map_json_strings(item, convert) for item in value]
-    if isinstance(value, dict):
+    if is_json_object(value):
         return {key: map_json_strings(item, convert) for key, item in value.items()}
     return value
 
@@ -213,7 +213,7 @@ class Placeholders:
     def map(self, value: Any, path: str) -> dict[str, str]:
         if value is None:
             return {}
-        if not isinstance(value, dict):
+        if not is_json_object(value):
             raise ImportFailed(path, f"expected an object, got {json_kind(value)}")
         return {key: self.text(item) for key, item in value.items()}
 

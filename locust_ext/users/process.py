@@ -1,0 +1,45 @@
+"""What one Locust process keeps for its plan users, kept with the process's Locust Environment.
+
+Locust's Environment has no place for a plugin's state, so it is kept here, by Environment: the pacer every HTTP
+step waits on, the screenshots browser users keep, and the process's one browser runtime (started at first use).
+An Environment made in a test has its own, apart from any other.
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from locust.env import Environment
+
+from locust_ext.browser.runtime import BrowserRuntime, chromium_path
+from locust_ext.browser.screenshots import ScreenshotStore
+from locust_ext.users.pacing import Pacer
+
+
+class ProcessState:
+    def __init__(self) -> None:
+        self.pacer = Pacer()
+        self.screenshots = ScreenshotStore()
+        self._browser: BrowserRuntime | None = None
+
+    @property
+    def browser(self) -> BrowserRuntime:
+        """The browser runtime; nothing starts until its first `run`."""
+        if self._browser is None:
+            self._browser = BrowserRuntime(chromium_path())
+        return self._browser
+
+    def shut_down_browser(self) -> None:
+        """Close the browser, if one was ever started (at quit)."""
+        if self._browser is not None:
+            self._browser.shutdown()
+
+
+_states: WeakKeyDictionary[Environment, ProcessState] = WeakKeyDictionary()
+
+
+def process_state(environment: Environment) -> ProcessState:
+    state = _states.get(environment)
+    if state is None:
+        state = _states[environment] = ProcessState()
+    return state
