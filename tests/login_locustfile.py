@@ -10,7 +10,7 @@ from flask import redirect, request, url_for
 from flask_login import UserMixin, login_user
 from locust import events
 
-from locust_ext.locustfile import PlanBrowserUser, PlanHttpUser
+from locust_ext import PlanBrowserUser, PlanHttpUser
 
 __all__ = ["PlanBrowserUser", "PlanHttpUser"]
 USERNAME = "operator"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.helpers import LOCUST_FLEET, RecordingServer, run_fleet
@@ -71,3 +72,30 @@ def test_headless_run_without_a_plan_exits_2(tmp_path: Path) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode == 2
     assert "--fleet-plan: required for a headless run" in result.stderr
+
+
+def test_a_users_own_locustfile_gets_the_plan_users_from_the_package(tmp_path: Path, recorder: RecordingServer) -> None:
+    locustfile = tmp_path / "locustfile.py"
+    locustfile.write_text(
+        "from locust import HttpUser, constant, task\n"
+        "from locust_ext import PlanHttpUser\n\n\n"
+        "class Hand(HttpUser):\n"
+        "    wait_time = constant(0.05)\n\n"
+        "    @task\n"
+        "    def hand_written(self):\n"
+        "        self.client.get('/by-hand')\n"
+    )
+    plan = {
+        "name": "own",
+        "host": recorder.url,
+        "tasks": [{"name": "t", "steps": [{"name": "planned", "url": "/plan"}]}],
+    }
+    run = run_fleet(tmp_path, plan, users=4, seconds=3, locustfile=locustfile, extra=("-H", recorder.url))
+    assert run.returncode == 0, run.explain()
+    assert run.requests("planned") > 0 and run.requests("/by-hand") > 0, run.explain()
+
+
+def test_the_package_gives_plans_without_importing_locust() -> None:
+    code = "import sys, locust_ext; print(sorted({'locust', 'gevent'} & set(sys.modules)), locust_ext.Plan.__name__)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["[]", "Plan"]

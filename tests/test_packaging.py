@@ -93,6 +93,6 @@ def test_a_wheel_installed_in_a_new_environment_serves_the_fleet_page(tmp_path: 
         assert scripts, f"the page names no script: {html[:300]!r}"
         status, content_type, script = get(page + scripts[0].decode())
         assert status == 200 and content_type in ("text/javascript", "application/javascript")
-        assert b"createRoot" in script and b"/schema" in script, "not the fleet page's script (React, reading the schema)"
+        assert b"createRoot" in script and b"/schema" in script, "not the fleet page's script (React, the schema)"
     finally:
         stop_process(master)
