@@ -115,15 +115,22 @@ def demo_app_serving() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen) -> None:
+def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{process.args[0]} exited {process.returncode}: {process.stderr.read().decode()}")
+            errors = process.stderr.read().decode() if process.stderr is not None else "(its stderr was not kept)"
+            raise SystemExit(f"{program(process)} exited {process.returncode}: {errors}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
             return
         time.sleep(0.05)
-    raise SystemExit(f"{process.args[0]} did not listen on 127.0.0.1:{port} within 10 s")
+    raise SystemExit(f"{program(process)} did not listen on 127.0.0.1:{port} within 10 s")
+
+
+def program(process: subprocess.Popen[Any]) -> str:
+    """What a process runs, for messages: the first word of its command."""
+    args = process.args
+    return os.fsdecode(args if isinstance(args, str | bytes | os.PathLike) else args[0])
 
 
 def machine() -> dict[str, Any]:

@@ -40,7 +40,7 @@ def run_one(name: str) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)  # None under -OO
     parser.add_argument("--only", default="", help="comma-separated benchmark names (default: all)")
     args = parser.parse_args()
     names = benchmark_names()

@@ -45,6 +45,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import gevent
+import gevent.socket
 from flask import Flask, Response, g, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 from gevent.event import Event

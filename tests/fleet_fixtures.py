@@ -43,7 +43,9 @@ TEST_PLAN = {"name": "agent-test", "host": "http://127.0.0.1:9", "tasks": [{"nam
 T = TypeVar("T")
 
 
-def wait_until(condition: Callable[[], T], timeout: float, what: str, explain: Callable[[], str] | None = None) -> T:
+def wait_until(
+    condition: Callable[[], T | None], timeout: float, what: str, explain: Callable[[], str] | None = None
+) -> T:
     """Poll `condition` until it returns something true, and return that; fail saying `what` did not happen."""
     deadline = time.monotonic() + timeout
     while True:
@@ -115,7 +117,7 @@ class EtcdServer:
         command += ["--initial-cluster", f"{self.name}={peer_url}"]
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        wait_for_http(f"{client_url}/health", self.process, timeout=20)
+        wait_for_http(f"{client_url}/health", self.process, timeout=60)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -194,7 +196,7 @@ class AgentProcess:
     def id(self) -> str:
         """The agent's id: the one it was given, or the one it registered with."""
         if self.agent_id is None:
-            self.wait_registered()
+            return self.wait_registered()["id"]
         return self.agent_id
 
     @property
@@ -207,7 +209,14 @@ class AgentProcess:
         entries, _ = self.etcd.client().get_prefix(f"{self.prefix}agents/")
         return entries[0].json() if len(entries) == 1 else None
 
-    def wait_registered(self, timeout: float = 10) -> dict[str, Any]:
+    def current_value(self) -> dict[str, Any]:
+        """The agent's etcd value now; the test fails when it has none."""
+        value = self.value()
+        assert value is not None, f"agent {self.agent_id or '(no id yet)'} has no value in etcd"
+        return value
+
+    def wait_registered(self, timeout: float = 60) -> dict[str, Any]:
+        # Generous: an agent registers within a second or two, but on a busy shared machine its start can take many.
         value = wait_until(self.value, timeout, "the agent registered in etcd", self.log)
         self.agent_id, self._address = value["id"], value["address"]
         return value
@@ -224,7 +233,7 @@ class AgentProcess:
     @property
     def address(self) -> str:
         if self._address is None:
-            self.wait_registered()
+            return self.wait_registered()["address"]
         return self._address
 
     @property
@@ -428,7 +437,7 @@ class FleetMaster(LocustMaster):
 
 
 @pytest.fixture
-def fleet_master(tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str) -> FleetMaster:
+def fleet_master(tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str) -> Iterator[FleetMaster]:
     master = FleetMaster(tmp_path / "unused-plan.json", tmp_path / "master.log", etcd_server, fleet_prefix)
     try:
         yield master.start()

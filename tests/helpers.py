@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import http.client
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -60,7 +62,25 @@ class FleetRun:
     def explain(self) -> str:
         rows = {name: (row["Request Count"], row["Failure Count"]) for name, row in self.stats.items()}
         errors = [(row["Name"], row["Error"]) for row in self.failures]
-        return f"exit {self.returncode}\nrows {rows}\nfailures {errors}\nstderr tail:\n{self.stderr[-3000:]}"
+        ran = f"\n{self.run_time()}" if self.run_time() else ""
+        return f"exit {self.returncode}{ran}\nrows {rows}\nfailures {errors}\nstderr tail:\n{self.stderr[-3000:]}"
+
+    def run_time(self) -> str:
+        """How long the run lasted by Locust's own log, against its -t: a busy machine can make Locust's run-time
+        timer fire early (armed on gevent's stale loop clock after a slow start), leaving little or no load."""
+        armed = re.search(rf"^\[({LOG_TIME})\].*Run time limit set to (\d+) seconds", self.stderr, re.MULTILINE)
+        reached = re.search(rf"^\[({LOG_TIME})\].*--run-time limit reached", self.stderr, re.MULTILINE)
+        if not (armed and reached):
+            return ""
+        lasted = _log_time(reached[1]) - _log_time(armed[1])
+        return f"run time: -t {armed[2]} s, Locust stopped it after {lasted:.1f} s"
+
+
+LOG_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+
+
+def _log_time(text: str) -> float:
+    return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def run_fleet(
@@ -110,6 +130,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (this process's monotonic clock)
 
 
 class RecordingServer:
@@ -150,6 +171,8 @@ class RecordingServer:
 
             def _forward(self, body: bytes) -> None:
                 target = urlsplit(self.path)
+                if target.hostname is None:
+                    raise ValueError(f"a proxy request names an absolute URL, not {self.path!r}")
                 connection = http.client.HTTPConnection(target.hostname, target.port, timeout=10)
                 path = target.path + (f"?{target.query}" if target.query else "")
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "connection")}

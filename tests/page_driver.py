@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Locator, Page, async_playwright
+from playwright.async_api import Browser, Locator, Page, ViewportSize, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,10 +27,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 # FLEET_SCREENSHOTS=docs/screenshots makes the page tests write the README's screenshots there.
 SCREENSHOTS = os.environ.get("FLEET_SCREENSHOTS", "")
-TIMEOUT_MS = 15_000
+# Playwright's deadline for each action and expectation: they take well under a second, but a busy shared machine
+# can be several times slower. Only a failure waits this long.
+TIMEOUT_MS = 30_000
 
 
 class PageBrowser:

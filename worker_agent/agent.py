@@ -87,10 +87,12 @@ class Agent:
         self.registry.start()
         if self.browser_probe is not None:
             # Launching Chromium takes seconds: the agent registers at once and offers browsers when it knows.
-            threading.Thread(target=self._probe_browser, name="browser-probe", daemon=True).start()
+            threading.Thread(
+                target=self._probe_browser, args=(self.browser_probe,), name="browser-probe", daemon=True
+            ).start()
 
-    def _probe_browser(self) -> None:
-        available, detail = self.browser_probe()
+    def _probe_browser(self, probe: BrowserProbe) -> None:
+        available, detail = probe()
         with self._lock:
             if available:
                 capabilities = (*self.identity.capabilities, BROWSER)

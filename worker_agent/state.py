@@ -11,7 +11,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
 
@@ -102,7 +102,8 @@ def registry_value(identity: AgentIdentity, state: AgentState) -> dict[str, Any]
             memory_mb=identity.memory_mb,
             capabilities=identity.capabilities,
             labels=identity.labels,
-            state=enum_number(_STATES, state.state),
+            # An enum field takes the number at run time; protoc's stub names the enum class.
+            state=cast("fleet_pb2.AgentRecord.State", enum_number(_STATES, state.state)),
             plan=state.plan,
             run_id=state.run_id,
             message=state.message,

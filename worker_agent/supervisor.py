@@ -230,6 +230,12 @@ class _Worker:
                 start_new_session=True,
             )
 
+    def started(self) -> subprocess.Popen[bytes]:
+        """The process of the last spawn; the group asks for it only once the worker has been spawned."""
+        if self.process is None:
+            raise RuntimeError(f"worker {self.index} has not been started")
+        return self.process
+
     def info(self) -> WorkerInfo:
         pid, alive = (self.process.pid, self.process.returncode is None) if self.process else (0, False)
         return WorkerInfo(self.index, pid, alive, self.restarts, self.last_exit)
@@ -333,14 +339,14 @@ class WorkerGroup:
         """The master is gone: a worker that ends is not restarted (it would only wait for the master), and those
         still running after the grace are stopped; None while the grace lasts and some still run."""
         for worker in self._workers:
-            if worker.wanted and worker.process.poll() is not None:
+            if worker.wanted and worker.started().poll() is not None:
                 worker.wanted = False
-                worker.last_exit = describe_exit(worker.process.returncode)
+                worker.last_exit = describe_exit(worker.started().returncode)
         running = sum(worker.wanted for worker in self._workers)
         if running and time.monotonic() < since + MASTER_GONE_GRACE_S:
             return None
         self._terminate()
-        if not running and all(worker.process.returncode == 0 for worker in self._workers):
+        if not running and all(worker.started().returncode == 0 for worker in self._workers):
             # A master that quits tells its workers to quit: the same end as when they exit before it is gone.
             return GroupEvent(FINISHED, f"all {len(self._workers)} workers exited with code 0", self._infos())
         if running:
@@ -349,7 +355,7 @@ class WorkerGroup:
 
     def _handle_end(self, worker: _Worker) -> tuple[str, bool]:
         """Record how a worker ended and restart it if it should still run: (what happened, gave up?)."""
-        code, pid = worker.process.returncode, worker.process.pid
+        code, pid = worker.started().returncode, worker.started().pid
         worker.last_exit = describe_exit(code)
         what = f"worker {worker.index} (pid {pid}) {_ended(code)}"
         if code == 0:
@@ -370,16 +376,16 @@ class WorkerGroup:
         """Stop every live worker: SIGTERM to its process group, SIGKILL after the grace period."""
         running = [w for w in self._workers if w.process is not None and w.process.poll() is None]
         for worker in running:
-            _signal_group(worker.process, signal.SIGTERM)
+            _signal_group(worker.started(), signal.SIGTERM)
         deadline = time.monotonic() + self.grace_s
         for worker in running:
             try:
-                worker.process.wait(max(0.0, deadline - time.monotonic()))
+                worker.started().wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                _signal_group(worker.process, signal.SIGKILL)
-                worker.process.wait()
+                _signal_group(worker.started(), signal.SIGKILL)
+                worker.started().wait()
             worker.wanted = False
-            worker.last_exit = describe_exit(worker.process.returncode)
+            worker.last_exit = describe_exit(worker.started().returncode)
 
 
 def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:

@@ -251,7 +251,7 @@ def comparisons(summary: dict) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)  # None under -OO
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--users", default="1,5,10,20")
     args = parser.parse_args()

@@ -57,7 +57,7 @@ def stop_agent(hosted: HostedAgent) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)  # None under -OO
     parser.add_argument("--etcd", required=True)
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--id-prefix", required=True)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from benchmarks.common import free_port
+from benchmarks.common import free_port, program
 from locust_ext.wire.protocol import AGENT_ID_ENV
 
 ETCD = "/usr/bin/etcd"
@@ -71,7 +71,7 @@ def running(command: list[str], log_path: Path, stdin: int | None = None) -> Ite
 
 def _answers(url: str, process: subprocess.Popen, log_path: Path) -> bool:
     if process.poll() is not None:
-        raise SystemExit(f"{process.args[0]} exited {process.returncode}; its log {log_path} ends:\n{tail(log_path)}")
+        raise SystemExit(f"{program(process)} exited {process.returncode}; its log {log_path} ends:\n{tail(log_path)}")
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200

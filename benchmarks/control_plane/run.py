@@ -361,7 +361,7 @@ def report(figures: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)  # None under -OO
     parser.add_argument("--agents", type=int, default=1000, help="agents registered before the measurements")
     parser.add_argument("--samples", type=int, default=200, help="agents timed from registration to listed")
     parser.add_argument("--requests", type=int, default=200, help="GETs of the agents timed")

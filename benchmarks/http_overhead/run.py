@@ -104,7 +104,7 @@ def report(args: argparse.Namespace, figures: dict[str, list[float]], ceiling: f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)  # None under -OO
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)

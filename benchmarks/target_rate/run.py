@@ -117,7 +117,7 @@ def report(args: argparse.Namespace, figures: dict[str, dict[str, list[dict]]]) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)  # None under -OO
     parser.add_argument("--target", type=float, default=300)
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--seconds", type=int, default=15)

@@ -8,7 +8,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from locust_ext.plan.schema import enum_json, enum_number
 from locust_ext.proto import fleet_pb2
@@ -41,7 +41,8 @@ class Screenshot:
         return record_json(
             fleet_pb2.Screenshot(
                 id=self.id,
-                kind=enum_number(_KINDS, self.kind),
+                # An enum field takes the number at run time; protoc's stub names the enum class.
+                kind=cast("fleet_pb2.Screenshot.Kind", enum_number(_KINDS, self.kind)),
                 journey=self.journey,
                 step=self.step,
                 step_index=self.step_index,

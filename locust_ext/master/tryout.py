@@ -101,12 +101,13 @@ def _unsendable_header(request: PreparedRequest) -> str:
 
 
 def _send(client: httpx.Client, step: CompiledStep, request: PreparedRequest) -> httpx.Response:
-    # Header values go as Latin-1 bytes, as the load's client sends them (httpx would take ASCII only).
+    # Header values go as Latin-1 bytes, as the load's client sends them (httpx would take ASCII only); names are
+    # encoded as httpx encodes them, as ASCII.
     return client.request(
         request.method,
         request.url,
         params=request.params,
-        headers={name: value.encode("latin-1") for name, value in request.headers.items()},
+        headers={name.encode("ascii"): value.encode("latin-1") for name, value in request.headers.items()},
         content=request.body,
         timeout=step.timeout_s,
         follow_redirects=step.follow_redirects,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from jsonpath_ng.ext.parser import parse as parse_jsonpath
 from lxml import etree, html
@@ -26,6 +26,13 @@ _CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
 _XML_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 
 
+class ResponseHeaders(Protocol):
+    """A response's headers as read here: a header's value, or its values when it came more than once
+    (geventhttpclient's headers give a list then), or None."""
+
+    def get(self, name: str, /) -> str | list[str] | None: ...
+
+
 class ResponseView:
     """One response as saves and assertions see it; the body is decoded and parsed lazily, once."""
 
@@ -34,7 +41,7 @@ class ResponseView:
     def __init__(
         self,
         status: int,
-        headers: Mapping[str, str | list[str]],
+        headers: ResponseHeaders,
         content: bytes,
         elapsed_ms: float,
         cookie: Callable[[str], str | None],

@@ -9,6 +9,7 @@ from typing import Any
 
 import gevent
 from locust.env import Environment
+from locust.runners import MasterRunner
 
 from locust_ext.master.discovery import AgentDirectory
 from locust_ext.master.dispatch import Dispatcher
@@ -16,7 +17,7 @@ from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanStore, RevisionConflict
 from locust_ext.master.web.hooks import add_web_ui
 from locust_ext.plan.validation import Plan, plan_to_json
-from locust_ext.plugin.plan_setup import exit_bad_input, report_calibrations, set_up_plan
+from locust_ext.plugin.plan_setup import exit_bad_input, parsed_options, report_calibrations, set_up_plan
 from locust_ext.users import calibration
 from locust_ext.users.pacing import TargetRate
 from locust_ext.wire.etcd import Etcd, EtcdAccess, EtcdUnavailable
@@ -28,19 +29,23 @@ logger = logging.getLogger(__name__)
 AGENTS_WAIT_S = 10.0
 
 
-def set_up(environment: Environment) -> None:
+def set_up(environment: Environment, runner: MasterRunner) -> None:
     setup = set_up_plan(environment)
     report_calibrations(environment)
-    if environment.parsed_options.fleet_etcd != "none":
-        start_fleet(environment, setup.plan, setup.configure, setup.target_rate)
+    if parsed_options(environment).fleet_etcd != "none":
+        start_fleet(environment, runner, setup.plan, setup.configure, setup.target_rate)
 
 
 def start_fleet(
-    environment: Environment, plan: Plan | None, configure: Callable[[Plan], None], target_rate: TargetRate
+    environment: Environment,
+    runner: MasterRunner,
+    plan: Plan | None,
+    configure: Callable[[Plan], None],
+    target_rate: TargetRate,
 ) -> None:
     import grpc.experimental.gevent as grpc_gevent
 
-    options = environment.parsed_options
+    options = parsed_options(environment)
     grpc_gevent.init_gevent()
     flags = {name: f"--fleet-etcd-{name}" for name in ("user", "password", "ca", "cert", "key")}
     try:
@@ -59,7 +64,7 @@ def start_fleet(
     directory = AgentDirectory(etcd, options.fleet_prefix)
     directory.start()
     fleet = Fleet(
-        environment.runner,
+        runner,
         directory,
         PlanStore(etcd, options.fleet_prefix),
         Dispatcher(security),
@@ -67,8 +72,8 @@ def start_fleet(
         configure,
         target_rate,
     )
-    environment.runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
-    environment.runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)
+    runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
+    runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)
     environment.events.test_start.add_listener(lambda **_kwargs: fleet.screenshots.clear())
     calibration.calibration_updated.add_listener(fleet.keep_calibration)
     if plan is not None:

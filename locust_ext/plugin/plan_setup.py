@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -100,9 +101,16 @@ def configure_users(environment: Environment, target_rate: TargetRate, plan: Pla
         environment.shape_class = shape
 
 
+def parsed_options(environment: Environment) -> Namespace:
+    """Locust's options, the --fleet-* ones among them: parsed before the init event that sets the plugin up."""
+    if environment.parsed_options is None:
+        raise RuntimeError("the fleet plugin is set up once Locust has parsed its options; it has not")
+    return environment.parsed_options
+
+
 def report_calibrations(environment: Environment) -> None:
     """A calibration that ends prints its table (and writes --fleet-calibration-json); one stopped early says so."""
-    path = environment.parsed_options.fleet_calibration_json
+    path = parsed_options(environment).fleet_calibration_json
 
     def on_update(result: dict[str, Any], **_kwargs: Any) -> None:
         if result["state"] == calibration.RUNNING:

@@ -239,4 +239,8 @@ def _token_expired(error: grpc.RpcError) -> bool:
 
 
 def _lease_not_found(error: BaseException) -> bool:
-    return isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.NOT_FOUND and "lease" in error.details()
+    return (
+        isinstance(error, grpc.RpcError)
+        and error.code() == grpc.StatusCode.NOT_FOUND
+        and "lease" in (error.details() or "")
+    )

@@ -94,7 +94,8 @@ class TokenCheck(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation: Callable, handler_call_details: grpc.HandlerCallDetails) -> Any:
         sent = dict(handler_call_details.invocation_metadata or ()).get(TOKEN_METADATA, "")
-        if hmac.compare_digest(sent.encode(), self._expected):
+        # gRPC gives text for a key without the -bin suffix, such as this one; bytes only for -bin keys.
+        if hmac.compare_digest(sent.encode() if isinstance(sent, str) else sent, self._expected):
             return continuation(handler_call_details)
         return _refusal(handler_call_details.method, "missing" if not sent else "wrong")
 

@@ -8,13 +8,14 @@ an empty list), spells enums by their `json_value`, and prints `nullable` fields
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from locust_ext.plan.schema import enum_json
+from locust_ext.plan.validation import field_option
 from locust_ext.proto import fleet_pb2
 
 
@@ -26,8 +27,9 @@ def is_record(message: Any) -> bool:
 def record_json(message: Message) -> dict[str, Any]:
     """A record message as JSON: every field, camelCase, enums by `json_value`, unset nullable fields as null."""
     result: dict[str, Any] = {}
-    for field in message.DESCRIPTOR.fields:
-        nullable = field.GetOptions().Extensions[fleet_pb2.nullable]
+    # A message's DESCRIPTOR is a descriptor.Descriptor at run time; protobuf's stubs also allow the upb class.
+    for field in cast(Descriptor, message.DESCRIPTOR).fields:
+        nullable = field_option(field, fleet_pb2.nullable)
         if nullable and not message.HasField(field.name):
             result[field.json_name] = None
         else:

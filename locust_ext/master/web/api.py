@@ -40,7 +40,8 @@ AGENT_COLUMNS = [
 
 def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]) -> Blueprint:
     """The API; `logged_in` says whether the request may go on (Locust's --web-login)."""
-    api = Blueprint("fleet_api", __name__, url_prefix=f"{base_path}/fleet/api")
+    url_prefix = f"{base_path}/fleet/api"
+    api = Blueprint("fleet_api", __name__, url_prefix=url_prefix)
 
     @api.before_request
     def require_login() -> Any:
@@ -63,7 +64,7 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
     @api.app_errorhandler(405)
     def route_error(error: HTTPException) -> Any:
         # Locust's own pages keep Flask's answers; API clients get JSON that says where the routes are.
-        if not request.path.startswith(api.url_prefix + "/"):
+        if not request.path.startswith(url_prefix + "/"):
             return error
         message = f"{error.name}: {request.method} {request.path}; the routes are in {api.url_prefix}/openapi.json"
         return jsonify(error=message, path=""), error.code

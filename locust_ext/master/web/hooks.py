@@ -11,6 +11,7 @@ from typing import Any
 
 import gevent
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from locust.env import Environment
 
@@ -23,21 +24,25 @@ logger = logging.getLogger(__name__)
 
 def add_web_ui(environment: Environment, fleet: Fleet) -> None:
     web_ui = environment.web_ui
+    if web_ui is None or web_ui.app is None:  # WebUI makes its app when it is made
+        raise RuntimeError("the fleet's web layer needs Locust's web UI; this process runs without one")
+    app = web_ui.app
     # Locust runs Flask in debug mode, where jsonify indents: 4x slower and 50 % larger for 1,000 agents.
-    web_ui.app.json.compact = True
+    if isinstance(app.json, DefaultJSONProvider):  # Flask's, unless someone set another
+        app.json.compact = True
     base_path = getattr(environment.parsed_options, "web_base_path", "") or ""
     base_path = base_path.rstrip("/")
     logged_in = functools.partial(is_logged_in, web_ui)
-    web_ui.app.register_blueprint(create_blueprint(fleet, base_path, logged_in))
-    web_ui.app.register_blueprint(create_page_blueprint(base_path, logged_in))
-    refuse_other_sites(web_ui.app)
-    link_from_locust_page(web_ui.app, base_path)
+    app.register_blueprint(create_blueprint(fleet, base_path, logged_in))
+    app.register_blueprint(create_page_blueprint(base_path, logged_in))
+    refuse_other_sites(app)
+    link_from_locust_page(app, base_path)
     web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
     web_ui.template_args["extended_tables"] = [
         {"key": "fleet-agents", "structure": [{"key": key, "title": title} for key, title in AGENT_COLUMNS]}
     ]
 
-    @web_ui.app.after_request
+    @app.after_request
     def add_agents_to_stats(response):
         if request.path.endswith("/stats/requests") and response.is_json:
             extended = [{"key": "fleet-agents", "data": agents_tab_rows(fleet)}]

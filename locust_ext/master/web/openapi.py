@@ -8,7 +8,9 @@ the description cannot drift from what the validator accepts and the code writes
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
+
+from google.protobuf.descriptor import Descriptor
 
 from locust_ext.plan.importers import FORMATS
 from locust_ext.plan.schema import describe, describe_message
@@ -251,7 +253,8 @@ _RECORDS = (fleet_pb2.AgentRecord, fleet_pb2.Screenshot, fleet_pb2.CalibrationRe
 def document() -> dict[str, Any]:
     schemas = _message_schemas(describe())
     for record in _RECORDS:
-        schemas |= _message_schemas(describe_message(record.DESCRIPTOR))
+        # A message's DESCRIPTOR is a descriptor.Descriptor at run time; protobuf's stubs also allow the upb class.
+        schemas |= _message_schemas(describe_message(cast(Descriptor, record.DESCRIPTOR)))
     schemas |= {
         "Error": _obj({"error": _STRING, "path": _STRING}),
         "PlanErrors": {
@@ -302,7 +305,7 @@ def _with_guard_answers(paths: dict[str, Any]) -> dict[str, Any]:
 
 def _message_schemas(described: dict[str, Any]) -> dict[str, Any]:
     """JSON Schemas of the described messages: a record prints every field, a plan message needs only `required`."""
-    schemas = {
+    schemas: dict[str, Any] = {
         name.replace(".", "_"): {"enum": [c["name"] for c in choices]} for name, choices in described["enums"].items()
     }
     for message, fields in described["messages"].items():
