@@ -28,7 +28,12 @@ if [ ! -x .venv/bin/python ]; then
   echo "install: Python environment .venv"
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check -e '.[test]' 2> >(grep -v "is ignored: it is neither" >&2)
+# Editable: code changes need no reinstall; the dependencies are installed again when the metadata changes.
+installed=.venv/.locust-fleet-installed
+if [ ! -f "$installed" ] || [ setup.cfg -nt "$installed" ] || [ pyproject.toml -nt "$installed" ]; then
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]' 2> >(grep -v "is ignored: it is neither" >&2)
+  touch "$installed"
+fi
 
 # The fleet page: built again when its sources are newer than the build.
 if ! command -v npm >/dev/null; then

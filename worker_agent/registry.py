@@ -53,9 +53,12 @@ class Registry:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
-        if self._lease is not None:
+        lease, self._lease = self._lease, None
+        if lease is not None:
             try:
-                self.etcd.revoke_lease(self._lease)
+                self.etcd.revoke_lease(lease)
+            except LeaseNotFound:
+                logger.info("the lease of %s was already gone", self.key)
             except EtcdUnavailable as error:
                 logger.warning("could not revoke the lease of %s (%s); it expires in %d s", self.key, error, self.ttl)
         self.etcd.close()

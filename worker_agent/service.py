@@ -77,10 +77,7 @@ def validate_init(request: fleet_pb2.InitBoomerRequest) -> RunRequest:
 
 
 def status_message(agent_id: str, state: AgentState) -> fleet_pb2.AgentStatus:
-    workers = [
-        fleet_pb2.WorkerProcess(pid=w.pid, alive=w.alive, restarts=w.restarts, last_exit=w.last_exit)
-        for w in state.workers
-    ]
+    workers = [w.to_record() for w in state.workers]
     return fleet_pb2.AgentStatus(
         id=agent_id, state=state.state, plan=state.plan, run_id=state.run_id, message=state.message, workers=workers
     )

@@ -132,7 +132,8 @@ def inline_data_set_files(data: Any, base: Path) -> Any:
             continue
         file = base / file_name
         try:
-            data_set["csv"] = file.read_text(encoding="utf-8")
+            # utf-8-sig: Excel's "CSV UTF-8" starts with a byte order mark, which would join the first column's name.
+            data_set["csv"] = file.read_text(encoding="utf-8-sig")
         except OSError as error:
             issues.append(PlanIssue(f"dataSets[{index}].file", f"cannot read {file}: {error.strerror}"))
             continue
@@ -506,6 +507,9 @@ def _check_column_references(data: dict[str, Any], columns_by_set: dict[str, set
 
 
 def _check_load(data: dict[str, Any], collector: _Collector) -> None:
+    for index, task in _objects(data, "tasks"):
+        if _is_number(task.get("iterationsPerS")) and task["iterationsPerS"] == 0:
+            collector.add(f"tasks[{index}].iterationsPerS", "expected iterations per second > 0, got 0")
     load = data.get("load")
     if not is_json_object(load):
         return
@@ -524,9 +528,6 @@ def _check_load(data: dict[str, Any], collector: _Collector) -> None:
     calibrate = load.get("calibrate")
     if is_json_object(calibrate):
         _check_calibration(calibrate, collector)
-    for index, task in _objects(data, "tasks"):
-        if _is_number(task.get("iterationsPerS")) and task["iterationsPerS"] == 0:
-            collector.add(f"tasks[{index}].iterationsPerS", "expected iterations per second > 0, got 0")
 
 
 def _check_steps(steps: Any, path: str, collector: _Collector) -> None:

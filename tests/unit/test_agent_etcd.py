@@ -218,3 +218,17 @@ def test_a_closed_agent_leaves_etcd_and_refuses_new_runs(agents: Agents) -> None
     agents.close_one(agent)
     assert agents.value() is None
     assert agent.init_boomer(run_request()) == Reply(False, "the agent is shutting down")
+
+
+def test_closing_an_agent_whose_lease_is_already_gone_is_quiet_and_can_be_repeated(
+    registries: Registries, etcd: EtcdServer, prefix: str
+) -> None:
+    key = f"{prefix}agents/a1"
+    registry = registries.start(key, {"state": "idle"}, ttl=30)
+    value_becomes(etcd, key, lambda value: value is not None)
+    lease = etcd.lease_of(key)
+    assert lease is not None
+    etcd.etcdctl("lease", "revoke", format(lease, "x"))
+    registries.close_one(registry)
+    registry.close()
+    assert etcd.value(key) is None

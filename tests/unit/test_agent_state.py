@@ -139,3 +139,12 @@ def test_an_init_request_with_a_plan_holding_a_data_set_file_is_refused() -> Non
     plan.data_sets.add(name="users", file="users.csv")
     with pytest.raises(InvalidRequest, match=r"dataSets\[0\]\.file: a file is read next to a plan file"):
         validate_init(request(plan=plan))
+
+
+def test_the_status_reply_says_which_worker_is_which() -> None:
+    workers = (WorkerInfo(0, 101, True), WorkerInfo(1, 102, False, restarts=2, last_exit="exit 1"))
+    reply = status_message("a1", AgentState(RUNNING, "p", "r", "", workers))
+    assert [(w.index, w.pid, w.alive, w.restarts, w.last_exit) for w in reply.workers] == [
+        (0, 101, True, 0, ""),
+        (1, 102, False, 2, "exit 1"),
+    ]

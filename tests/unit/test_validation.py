@@ -249,3 +249,21 @@ def test_json_depth_counts_lists_and_objects(value: Any, depth: int) -> None:
 )
 def test_json_kind_says_what_a_value_is_in_words(value: Any, kind: str) -> None:
     assert json_kind(value) == kind
+
+
+def test_zero_iterations_per_second_is_refused_with_or_without_a_load_section() -> None:
+    task = {"name": "t", "iterationsPerS": 0, "steps": [{"url": "/"}]}
+    expected = {"tasks[0].iterationsPerS": "expected iterations per second > 0, got 0"}
+    assert issues(plan(tasks=[task])) == expected
+    assert issues(plan(tasks=[task], load={})) == expected
+
+
+def test_a_data_set_file_saved_by_excel_with_a_byte_order_mark_keeps_its_first_column(tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_bytes("\ufeffusername,password\nann,secret\n".encode())
+    data = plan(
+        dataSets=[{"name": "users", "file": "users.csv"}],
+        tasks=[{"name": "t", "steps": [{"url": "/${users.username}"}]}],
+    )
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    loaded = load_plan(tmp_path / "plan.json")
+    assert loaded.data_sets[0].csv.startswith("username,password")
