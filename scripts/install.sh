@@ -45,7 +45,8 @@ if ! command -v npm >/dev/null; then
 fi
 # Its TypeScript types are generated from the API's OpenAPI description, itself derived from the proto.
 page_build=locust_ext/master/web/dist/index.html
-page_sources=(web_ui/src web_ui/public web_ui/index.html web_ui/package.json web_ui/package-lock.json web_ui/vite.config.ts
+page_sources=(web_ui/src web_ui/public web_ui/scripts web_ui/index.html web_ui/package.json web_ui/package-lock.json
+  web_ui/vite.config.ts web_ui/tsconfig.json web_ui/eslint.config.js
   protos/fleet.proto locust_ext/plan/schema.py locust_ext/master/web/openapi.py)
 if [ ! -f "$page_build" ] || [ -n "$(find "${page_sources[@]}" -newer "$page_build" -print -quit)" ]; then
   echo "install: the fleet page (into locust_ext/master/web/dist)"

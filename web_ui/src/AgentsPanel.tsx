@@ -17,12 +17,13 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
-import { ApiError, api } from './api';
+import { type RunResults, api, describeFailure } from './api';
+import type { Agent } from './contract';
 import { usePolling } from './polling';
 
-const STATE_COLORS: Record<string, 'success' | 'warning' | 'error' | 'default'> = { idle: 'success', running: 'warning', error: 'error' };
+const STATE_COLORS: Record<Agent['state'], 'success' | 'warning' | 'error'> = { idle: 'success', running: 'warning', error: 'error' };
 
 export interface DeployTarget {
   name: string;
@@ -31,7 +32,7 @@ export interface DeployTarget {
 }
 
 // Why an agent cannot take the plan now, or null when it can.
-function notSelectable(agent: any, target: DeployTarget | null): string | null {
+function notSelectable(agent: Agent, target: DeployTarget | null): string | null {
   if (agent.state === 'running') return `busy: running ${agent.plan || 'a plan'}; release it first`;
   if (agent.state === 'error') return `in error: ${agent.message || 'see its log'}; release it to reset`;
   if (agent.state !== 'idle') return `state ${agent.state}`;
@@ -40,10 +41,9 @@ function notSelectable(agent: any, target: DeployTarget | null): string | null {
   return null;
 }
 
-function since(startedAt: number | string | undefined): string {
+function since(startedAt: string | undefined): string {
   if (startedAt === undefined) return '';
-  const started = typeof startedAt === 'number' ? startedAt * (startedAt < 1e12 ? 1000 : 1) : Date.parse(startedAt);
-  const seconds = Math.max(0, Math.round((Date.now() - started) / 1000));
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(startedAt)) / 1000));
   if (seconds < 90) return `${seconds} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   return `${Math.round(seconds / 3600)} h`;
@@ -51,24 +51,28 @@ function since(startedAt: number | string | undefined): string {
 
 export function AgentsPanel({ target }: { target: DeployTarget | null }) {
   const { data, error } = usePolling(api.agents, 2000);
-  const agents: any[] = data?.agents ?? [];
+  const agents = data?.agents ?? [];
   const [selected, setSelected] = useState<string[]>([]);
   const [processes, setProcesses] = useState('0');
   const [outcome, setOutcome] = useState<{ severity: 'success' | 'error'; lines: string[] } | null>(null);
   const [busy, setBusy] = useState(false);
   const selectable = agents.filter((agent) => notSelectable(agent, target) === null).map((agent) => agent.id);
-  useEffect(() => setSelected((current) => current.filter((id) => selectable.includes(id))), [selectable.join()]);
+  // An agent that is no longer idle leaves the selection, while rendering: a deploy never goes to a busy one.
+  const selectableIds = selectable.join();
+  const [checkedAgainst, setCheckedAgainst] = useState(selectableIds);
+  if (selectableIds !== checkedAgainst) {
+    setCheckedAgainst(selectableIds);
+    setSelected(selected.filter((id) => selectable.includes(id)));
+  }
 
-  const act = async (work: () => Promise<any>) => {
+  const act = async (work: () => Promise<{ results: RunResults }>) => {
     setBusy(true);
     try {
-      const result = await work();
-      const entries = Object.entries(result.results ?? {}) as [string, any][];
+      const entries = Object.entries((await work()).results);
       const failed = entries.filter(([, item]) => !item.ok);
       setOutcome({ severity: failed.length ? 'error' : 'success', lines: entries.map(([id, item]) => `${id}: ${item.message}`) });
     } catch (failure) {
-      const message = failure instanceof ApiError ? `${failure.path ? `${failure.path}: ` : ''}${failure.message}` : String(failure);
-      setOutcome({ severity: 'error', lines: [message] });
+      setOutcome({ severity: 'error', lines: [describeFailure(failure)] });
     } finally {
       setBusy(false);
     }
@@ -97,7 +101,7 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
               variant="contained"
               startIcon={<RocketLaunchIcon />}
               disabled={Boolean(deployBlocked) || busy || !Number.isInteger(processCount)}
-              onClick={() => act(() => api.deploy(target!.name, selected, processCount))}
+              onClick={() => target && act(() => api.deploy(target.name, selected, processCount))}
             >
               Deploy {target?.name ?? ''} to {selected.length} agent{selected.length === 1 ? '' : 's'}
             </Button>
@@ -153,7 +157,7 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
           )}
           {agents.map((agent) => {
             const reason = notSelectable(agent, target);
-            const workers: any[] = agent.locustWorkers ?? [];
+            const workers = agent.locustWorkers;
             return (
               <TableRow key={agent.id} hover data-agent={agent.id}>
                 <TableCell padding="checkbox">
@@ -182,12 +186,12 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
                 <TableCell>{agent.cpus}</TableCell>
                 <TableCell>{agent.memoryMb ? `${(agent.memoryMb / 1024).toFixed(1)} GiB` : ''}</TableCell>
                 <TableCell>
-                  {(agent.capabilities ?? []).map((capability: string) => (
+                  {(agent.capabilities ?? []).map((capability) => (
                     <Chip key={capability} size="small" label={capability} sx={{ mr: 0.5 }} />
                   ))}
                 </TableCell>
                 <TableCell>
-                  <Chip size="small" label={agent.state} color={STATE_COLORS[agent.state] ?? 'default'} variant="outlined" />
+                  <Chip size="small" label={agent.state} color={STATE_COLORS[agent.state]} variant="outlined" />
                   {reason && (
                     <Typography variant="caption" display="block" color="text.secondary" sx={{ maxWidth: 220 }} data-reason>
                       {reason}

@@ -26,61 +26,22 @@ import { useEffect, useMemo, useState } from 'react';
 
 import { AgentsPanel } from './AgentsPanel';
 import { Calibration } from './Calibration';
-import { ImportDialog, type Imported } from './ImportDialog';
-import { PlanBuilder, type Plan } from './PlanBuilder';
+import { ImportDialog } from './ImportDialog';
+import { PlanBuilder } from './PlanBuilder';
 import { PlansPanel } from './PlansPanel';
 import { RunPanel } from './RunPanel';
 import { Screenshots } from './Screenshots';
-import { TryResult, type TryOutcome } from './TryResult';
-import { ApiError, type Issue, type PlanSummary, api, locust } from './api';
-import { type Confirmation, ConfirmDialog, NameDialog, type NameRequest } from './dialogs';
+import { TryResult } from './TryResult';
+import { type Imported, type Issue, api, describeFailure, locust } from './api';
+import type { Plan, TryOutcome } from './contract';
+import { ConfirmDialog, NameDialog } from './dialogs';
 import { ErrorsContext } from './errors';
 import { TextInput } from './fields';
 import { type Schema, SchemaContext, field, useSchema } from './schema';
 import { type Mode, fleetTheme, storeMode, storedMode } from './theme';
+import { type OpenPlan, download, usePlan } from './usePlan';
 
 type View = 'builder' | 'json' | 'try' | 'fleet';
-
-interface OpenPlan {
-  storedName: string | null;
-  plan: Plan;
-  revision: number;
-  saved: string;
-}
-
-function blankPlan(name: string): Plan {
-  return { name, host: 'http://127.0.0.1:8080', tasks: [{ name: 'main', steps: [{ url: '/' }] }] };
-}
-
-function freeName(base: string, taken: string[]): string {
-  if (!taken.includes(base)) return base;
-  let counter = 2;
-  while (taken.includes(`${base}-${counter}`)) counter += 1;
-  return `${base}-${counter}`;
-}
-
-function download(name: string, plan: Plan) {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(plan, null, 2)], { type: 'application/json' }));
-  const anchor = Object.assign(document.createElement('a'), { href: url, download: `${name}.json` });
-  anchor.click();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-function planFromQuery(): string | null {
-  return new URLSearchParams(window.location.search).get('plan');
-}
-
-function rememberPlan(name: string | null) {
-  const url = new URL(window.location.href);
-  if (name) url.searchParams.set('plan', name);
-  else url.searchParams.delete('plan');
-  window.history.replaceState(null, '', url);
-}
-
-function describeFailure(failure: unknown): string {
-  if (failure instanceof ApiError) return failure.path ? `${failure.path}: ${failure.message}` : failure.message;
-  return String(failure);
-}
 
 export function App() {
   const [mode, setMode] = useState<Mode>(storedMode);
@@ -131,169 +92,33 @@ export function App() {
 }
 
 function FleetPage() {
-  const [plans, setPlans] = useState<PlanSummary[]>([]);
-  const [open, setOpen] = useState<OpenPlan | null>(null);
   const [view, setView] = useState<View>('builder');
-  const [issues, setIssues] = useState<Issue[]>([]);
-  const [warnings, setWarnings] = useState<string[]>([]);
   const [tryOutcome, setTryOutcome] = useState<TryOutcome | null>(null);
   const [trying, setTrying] = useState(false);
-  const [message, setMessage] = useState('');
   const [importing, setImporting] = useState(false);
-  const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
-  const [nameRequest, setNameRequest] = useState<NameRequest | null>(null);
-  const dirty = open !== null && JSON.stringify(open.plan) !== open.saved;
-  const taken = plans.map((plan) => plan.name);
+  const lifecycle = usePlan({ onShown: () => setTryOutcome(null), onBuilderNeeded: () => setView('builder') });
+  const { open, dirty, issues, warnings } = lifecycle;
 
-  const refreshPlans = () => api.plans().then(setPlans, (failure) => setMessage(describeFailure(failure)));
-  useEffect(() => {
-    refreshPlans();
-    const wanted = planFromQuery();
-    if (wanted) load(wanted);
-  }, []);
-  useEffect(() => {
-    const warn = (event: BeforeUnloadEvent) => {
-      if (dirty) event.preventDefault();
-    };
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
-
-  const show = (next: OpenPlan | null) => {
-    setOpen(next);
-    setIssues([]);
-    setWarnings([]);
-    setTryOutcome(null);
-    rememberPlan(next?.storedName ?? null);
-  };
-  const load = async (name: string) => {
-    try {
-      const stored = await api.plan(name);
-      show({ storedName: name, plan: stored.plan, revision: stored.revision, saved: JSON.stringify(stored.plan) });
-    } catch (failure) {
-      setMessage(describeFailure(failure));
-      rememberPlan(null);
-    }
-  };
-  // Leaving unsaved changes is a choice the person makes, never an accident.
-  const guard = (action: () => void) => {
-    if (!dirty) return action();
-    setConfirmation({ title: 'Discard unsaved changes?', text: `${open!.plan.name} has changes that are not saved.`, confirm: 'Discard', danger: true, onConfirm: action });
-  };
-  const showIssues = (failure: unknown) => {
-    if (failure instanceof ApiError && failure.issues.length) {
-      setIssues(failure.issues);
-      setView('builder');
-    }
-    setMessage(describeFailure(failure));
-  };
-
-  const save = async (revision: number | null = open!.revision) => {
-    const current = open!;
-    try {
-      const stored = await api.savePlan(current.plan.name, current.plan, revision);
-      setOpen({ storedName: current.plan.name, plan: stored.plan, revision: stored.revision, saved: JSON.stringify(stored.plan) });
-      rememberPlan(current.plan.name);
-      setIssues([]);
-      setMessage(`Saved ${current.plan.name} (revision ${stored.revision})`);
-      refreshPlans();
-    } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 412) {
-        setConfirmation({
-          title: 'Someone else saved this plan',
-          text: `${failure.message}. Reload to see their version (your changes are lost), or overwrite theirs with yours.`,
-          confirm: 'Overwrite theirs',
-          danger: true,
-          onConfirm: () => save(failure.body?.revision ?? null),
-          alternative: { label: 'Reload theirs', onSelect: () => load(current.plan.name) },
-        });
-        return;
-      }
-      showIssues(failure);
-    }
-  };
-  const tryOnce = async (reveal = false) => {
+  const tryOnce = async (plan: Plan, reveal = false) => {
     setTrying(true);
     try {
-      setTryOutcome(await api.tryOnce(open!.plan, reveal));
-      setIssues([]);
+      setTryOutcome(await api.tryOnce(plan, reveal));
+      lifecycle.clearIssues();
       setView('try');
     } catch (failure) {
-      showIssues(failure);
+      lifecycle.showIssues(failure);
     } finally {
       setTrying(false);
     }
   };
-  const saveCopy = async (plan: Plan, thenDelete: string | null) => {
-    try {
-      await api.savePlan(plan.name, plan, 0);
-      if (thenDelete) await api.deletePlan(thenDelete);
-      await refreshPlans();
-      await load(plan.name);
-    } catch (failure) {
-      setMessage(describeFailure(failure));
-    }
-  };
-  const actions = {
-    open: (name: string) => guard(() => load(name)),
-    create: () =>
-      guard(() => {
-        const plan = blankPlan(freeName('new-plan', taken));
-        show({ storedName: null, plan, revision: 0, saved: '' });
-        setView('builder');
-      }),
-    importPlan: () => setImporting(true),
-    duplicate: (name: string) =>
-      setNameRequest({
-        title: `Duplicate ${name}`,
-        initial: freeName(`${name}-copy`, taken),
-        confirm: 'Duplicate',
-        taken,
-        onName: async (copy) => saveCopy({ ...(await api.plan(name)).plan, name: copy }, null),
-      }),
-    rename: (name: string) =>
-      guard(() =>
-        setNameRequest({
-          title: `Rename ${name}`,
-          initial: name,
-          confirm: 'Rename',
-          taken,
-          onName: async (renamed) => saveCopy({ ...(await api.plan(name)).plan, name: renamed }, name),
-        }),
-      ),
-    exportPlan: async (name: string) => download(name, (await api.plan(name)).plan),
-    remove: (name: string) =>
-      setConfirmation({
-        title: `Delete ${name}?`,
-        text: `The plan ${name} is removed from etcd for everyone. Agents running it keep running until released.`,
-        confirm: 'Delete',
-        danger: true,
-        onConfirm: async () => {
-          try {
-            await api.deletePlan(name);
-            if (open?.storedName === name) show(null);
-            refreshPlans();
-            setMessage(`Deleted ${name}`);
-          } catch (failure) {
-            setMessage(describeFailure(failure));
-          }
-        },
-      }),
-  };
   const imported = (result: Imported) => {
     setImporting(false);
-    guard(() => {
-      const plan = { ...result.plan, name: freeName(result.plan.name, taken) };
-      show({ storedName: null, plan, revision: 0, saved: '' });
-      setWarnings(result.warnings);
-      setView('builder');
-      setMessage(`Imported ${result.format}: ${plan.name}, not saved yet`);
-    });
+    lifecycle.openImported(result);
   };
 
   return (
     <Box sx={{ display: 'flex', flex: 1, minHeight: 0 }}>
-      <PlansPanel plans={plans} current={open?.storedName ?? null} actions={actions} />
+      <PlansPanel plans={lifecycle.plans} current={open?.storedName ?? null} actions={{ ...lifecycle.actions, importPlan: () => setImporting(true) }} />
       <Box component="main" sx={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column' }}>
         {open ? (
           <ErrorsContext.Provider value={issues}>
@@ -301,12 +126,12 @@ function FleetPage() {
               open={open}
               dirty={dirty}
               trying={trying}
-              onRename={(name) => setOpen({ ...open, plan: { ...open.plan, name } })}
-              onSave={() => save()}
-              onTry={() => tryOnce()}
+              onRename={(name) => lifecycle.edit({ ...open.plan, name })}
+              onSave={lifecycle.save}
+              onTry={() => tryOnce(open.plan)}
               onExport={() => download(open.plan.name, open.plan)}
             />
-            <Tabs value={view} onChange={(_, value) => setView(value)} sx={{ px: 2, borderBottom: 1, borderColor: 'divider', minHeight: 40 }}>
+            <Tabs value={view} onChange={(_, value: View) => setView(value)} sx={{ px: 2, borderBottom: 1, borderColor: 'divider', minHeight: 40 }}>
               <Tab value="builder" label="Builder" sx={{ minHeight: 40 }} />
               <Tab value="json" label="JSON" sx={{ minHeight: 40 }} />
               <Tab value="try" label={tryOutcome ? `Try result ${tryOutcome.ok ? '✓' : '✗'}` : 'Try result'} sx={{ minHeight: 40 }} />
@@ -315,20 +140,20 @@ function FleetPage() {
             <Box sx={{ flex: 1, overflow: 'auto', p: 2 }}>
               <IssueSummary issues={issues} />
               {warnings.length > 0 && (
-                <Alert severity="warning" onClose={() => setWarnings([])} sx={{ mb: 2 }} aria-label="Import warnings">
+                <Alert severity="warning" onClose={lifecycle.dismissWarnings} sx={{ mb: 2 }} aria-label="Import warnings">
                   {warnings.map((warning) => (
                     <div key={warning}>{warning}</div>
                   ))}
                 </Alert>
               )}
-              {view === 'builder' && <PlanBuilder plan={open.plan} onChange={(plan) => setOpen({ ...open, plan })} />}
+              {view === 'builder' && <PlanBuilder plan={open.plan} onChange={lifecycle.edit} />}
               {view === 'json' && (
                 <Box component="pre" sx={{ m: 0, fontSize: 12, bgcolor: 'action.hover', p: 2, borderRadius: 1 }} aria-label="Plan JSON">
                   {JSON.stringify(open.plan, null, 2)}
                 </Box>
               )}
               {view === 'try' &&
-                (tryOutcome ? <TryResult outcome={tryOutcome} onReveal={() => tryOnce(true)} /> : <Typography color="text.secondary">Press Try once to run every step once from the master.</Typography>)}
+                (tryOutcome ? <TryResult outcome={tryOutcome} onReveal={() => tryOnce(open.plan, true)} /> : <Typography color="text.secondary">Press Try once to run every step once from the master.</Typography>)}
               {view === 'fleet' && <FleetAndRun open={open} dirty={dirty} />}
             </Box>
           </ErrorsContext.Provider>
@@ -342,9 +167,15 @@ function FleetPage() {
         )}
       </Box>
       <ImportDialog open={importing} onClose={() => setImporting(false)} onImported={imported} />
-      <ConfirmDialog confirmation={confirmation} onClose={() => setConfirmation(null)} />
-      <NameDialog request={nameRequest} onClose={() => setNameRequest(null)} />
-      <Snackbar open={Boolean(message)} autoHideDuration={5000} onClose={() => setMessage('')} message={message} anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }} />
+      <ConfirmDialog confirmation={lifecycle.confirmation} onClose={lifecycle.closeConfirmation} />
+      <NameDialog request={lifecycle.nameRequest} onClose={lifecycle.closeNameRequest} />
+      <Snackbar
+        open={Boolean(lifecycle.message)}
+        autoHideDuration={5000}
+        onClose={lifecycle.dismissMessage}
+        message={lifecycle.message}
+        anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}
+      />
     </Box>
   );
 }
@@ -399,7 +230,7 @@ function PlanNameField({ name, onChange }: { name: string; onChange: (name: stri
 function IssueSummary({ issues }: { issues: Issue[] }) {
   if (issues.length === 0) return null;
   const reveal = (path: string) => {
-    const element = document.querySelector(`[data-path="${CSS.escape(path)}"]`) as HTMLElement | null;
+    const element = document.querySelector<HTMLElement>(`[data-path="${CSS.escape(path)}"]`);
     element?.scrollIntoView({ block: 'center' });
     element?.focus();
   };

@@ -2,12 +2,13 @@
 import AddIcon from '@mui/icons-material/Add';
 import { Box, Button, Paper, Typography } from '@mui/material';
 
+import type { BrowserStep } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
 import { ChoiceInput, NumberInput, TextInput } from './fields';
-import { ItemControls, type ListItemActions, listActions, replaceAt, withField } from './lists';
-import { choices, field, findChoice, requirement, useSchema } from './schema';
+import { ItemControls, type ListItemActions, keyOf, listActions, replaceAt, withField } from './lists';
+import { choices, field, findChoice, firstChoice, requirement, useSchema } from './schema';
 
-const PLACEHOLDERS: Record<string, string> = {
+const PLACEHOLDERS = {
   selector: '#login, text=Sign in, [name=q]',
   url: '/checkout or ${host}/page',
   saveAs: 'orderId',
@@ -20,8 +21,8 @@ function BrowserStepEditor({
   actions,
 }: {
   path: string;
-  step: Record<string, any>;
-  onChange: (step: Record<string, any>) => void;
+  step: BrowserStep;
+  onChange: (step: BrowserStep) => void;
   actions: ListItemActions;
 }) {
   const schema = useSchema();
@@ -29,8 +30,8 @@ function BrowserStepEditor({
   const chosen = findChoice(actionChoices, step.action);
   const errors = useErrorsUnder(path);
   const stepError = useFieldError(path);
-  const set = (key: string, value: unknown) => onChange(withField(step, key, value));
-  const shown = (name: string) => requirement(chosen, name) !== null || (step[name] !== undefined && step[name] !== '');
+  const set = <K extends keyof BrowserStep>(key: K, value: BrowserStep[K] | undefined) => onChange(withField(step, key, value));
+  const shown = (name: keyof BrowserStep) => requirement(chosen, name) !== null || (step[name] !== undefined && step[name] !== '');
   const valueKind = requirement(chosen, 'value');
   return (
     <Paper variant="outlined" sx={{ mb: 1, p: 1, borderColor: errors.length ? 'error.main' : undefined }} data-path={path} aria-label={`Browser step ${actions.index + 1}`}>
@@ -73,13 +74,13 @@ function BrowserStepEditor({
   );
 }
 
-export function BrowserStepList({ path, steps, onChange }: { path: string; steps: any[]; onChange: (steps: any[]) => void }) {
-  const firstAction = choices(useSchema(), 'BrowserStep', 'action')[0].name;
+export function BrowserStepList({ path, steps, onChange }: { path: string; steps: BrowserStep[]; onChange: (steps: BrowserStep[]) => void }) {
+  const firstAction = firstChoice(choices(useSchema(), 'BrowserStep', 'action'));
   return (
     <Box>
       {steps.map((step, index) => (
         <BrowserStepEditor
-          key={index}
+          key={keyOf(step)}
           path={join(path, index)}
           step={step}
           onChange={(next) => onChange(replaceAt(steps, index, next))}

@@ -2,9 +2,10 @@
 import { Alert, Box, Chip, LinearProgress, Paper, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 
 import { api } from './api';
+import type { CalibrationResult, Threshold } from './contract';
 import { usePolling } from './polling';
 
-const OUTCOME: Record<string, { label: string; severity: 'success' | 'info' | 'warning' | 'error' }> = {
+const OUTCOME: Record<CalibrationResult['state'], { label: string; severity: 'success' | 'info' | 'warning' | 'error' }> = {
   running: { label: 'running', severity: 'info' },
   knee: { label: 'knee found', severity: 'success' },
   'no-knee': { label: 'no knee', severity: 'info' },
@@ -15,7 +16,7 @@ const OUTCOME: Record<string, { label: string; severity: 'success' | 'info' | 'w
 const shown = (value: number | null | undefined, format: (value: number) => string = String) =>
   value === null || value === undefined ? '–' : format(value);
 
-function thresholdText(threshold: any): string {
+function thresholdText(threshold: Threshold): string {
   const unit = threshold.metric === 'ERROR_RATIO' ? '' : ' ms';
   return `${threshold.metric} of ${threshold.step || 'all'} ≤ ${threshold.max}${unit}`;
 }
@@ -23,14 +24,14 @@ function thresholdText(threshold: any): string {
 export function Calibration({ plan, calibrates }: { plan: string; calibrates: boolean }) {
   const { data: result } = usePolling(() => api.calibration(plan), 2000);
   if (!result && !calibrates) return null;
-  const outcome = result ? OUTCOME[result.state] ?? OUTCOME.stopped : null;
+  const outcome = result ? OUTCOME[result.state] : null;
   return (
     <Paper variant="outlined" sx={{ p: 2, mt: 2 }} component="section" aria-label="Calibration">
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 2, mb: 1 }}>
         <Typography variant="h6" sx={{ fontSize: 17 }}>
           Calibration
         </Typography>
-        {outcome && <Chip label={outcome.label} color={outcome.severity} variant="outlined" data-calibration-state={result.state} />}
+        {result && outcome && <Chip label={outcome.label} color={outcome.severity} variant="outlined" data-calibration-state={result.state} />}
         <Box sx={{ flex: 1 }} />
         {result && (
           <Typography variant="caption" color="text.secondary">
@@ -39,10 +40,10 @@ export function Calibration({ plan, calibrates }: { plan: string; calibrates: bo
         )}
       </Box>
       {!result && <Typography color="text.secondary">Start a run: the users are stepped up until a threshold breaks, and the last step that held is kept here.</Typography>}
-      {result && (
+      {result && outcome && (
         <>
           {result.state === 'running' && <LinearProgress sx={{ mb: 1 }} />}
-          <Alert severity={outcome!.severity} sx={{ mb: 1 }} aria-label="Calibration outcome">
+          <Alert severity={outcome.severity} sx={{ mb: 1 }} aria-label="Calibration outcome">
             {result.knee && (
               <Typography sx={{ fontWeight: 500 }} data-knee-users={result.knee.users}>
                 Last step held: {result.knee.users} users at {result.knee.rps} req/s
@@ -66,7 +67,7 @@ export function Calibration({ plan, calibrates }: { plan: string; calibrates: bo
               </TableRow>
             </TableHead>
             <TableBody>
-              {result.steps.map((step: any) => (
+              {result.steps.map((step) => (
                 <TableRow key={step.users} selected={result.knee?.users === step.users} data-calibration-step={step.users}>
                   <TableCell align="right">{step.users}</TableCell>
                   <TableCell align="right">{step.rps}</TableCell>

@@ -20,14 +20,13 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
+import type { Assertion, HttpStep, Save } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
-import { ChoiceInput, KeyValueEditor, NumberInput, TextInput } from './fields';
-import { ItemControls, type ListItemActions, listActions, replaceAt, withField } from './lists';
-import { type Schema, choices, field, findChoice, requirement, useSchema } from './schema';
-
-export type HttpStep = Record<string, any>;
+import { ChoiceInput, KeyValueEditor, NumberInput, TextInput, useDraft } from './fields';
+import { ItemControls, type ListItemActions, keyOf, listActions, removeAt, replaceAt, withField } from './lists';
+import { type Schema, choices, field, findChoice, firstChoice, requirement, useSchema } from './schema';
 
 const TABS = ['params', 'headers', 'body', 'save', 'assert', 'options'] as const;
 type TabName = (typeof TABS)[number];
@@ -53,7 +52,9 @@ function expressionLabel(kind: string | null): string {
   return 'Name';
 }
 
-function bodyKind(step: HttpStep): 'none' | 'form' | 'json' | 'raw' {
+type BodyKind = 'none' | 'form' | 'json' | 'raw';
+
+function bodyKind(step: HttpStep): BodyKind {
   if (step.form !== undefined) return 'form';
   if (step.json !== undefined) return 'json';
   if (step.body !== undefined) return 'raw';
@@ -78,13 +79,20 @@ export function HttpStepEditor({
   const [tab, setTab] = useState<TabName>('params');
   const errors = useErrorsUnder(path);
   const stepError = useFieldError(path);
-  useEffect(() => {
-    if (errors.length === 0) return;
-    setOpen(true);
-    const target = tabOfIssue(path, errors[0].path);
-    if (target) setTab(target);
-  }, [errors.map((issue) => issue.path).join()]);
-  const set = (key: string, value: unknown) => onChange(withField(step, key, value));
+  // New errors inside the step open it at the tab of the first, while rendering (not in an effect that
+  // would show the closed step first).
+  const errorPaths = errors.map((issue) => issue.path).join();
+  const [shownErrors, setShownErrors] = useState('');
+  if (errorPaths !== shownErrors) {
+    setShownErrors(errorPaths);
+    const first = errors[0];
+    if (first) {
+      setOpen(true);
+      const target = tabOfIssue(path, first.path);
+      if (target) setTab(target);
+    }
+  }
+  const set = <K extends keyof HttpStep>(key: K, value: HttpStep[K] | undefined) => onChange(withField(step, key, value));
   const counts: Partial<Record<TabName, number>> = {
     params: Object.keys(step.params ?? {}).length,
     headers: Object.keys(step.headers ?? {}).length,
@@ -135,7 +143,7 @@ export function HttpStepEditor({
       )}
       {open && (
         <Box sx={{ px: 1, pb: 1 }}>
-          <Tabs value={tab} onChange={(_, value) => setTab(value)} variant="scrollable" sx={{ minHeight: 36, mb: 1 }}>
+          <Tabs value={tab} onChange={(_, value: TabName) => setTab(value)} variant="scrollable" sx={{ minHeight: 36, mb: 1 }}>
             {TABS.map((name) => (
               <Tab
                 key={name}
@@ -172,10 +180,10 @@ export function HttpStepEditor({
 }
 
 function tabOfIssue(stepPath: string, issuePath: string): TabName | null {
-  const inner = issuePath.slice(stepPath.length + 1).split(/[.[]/)[0];
+  const inner = issuePath.slice(stepPath.length + 1).split(/[.[]/)[0] ?? '';
   if (inner === 'form' || inner === 'json' || inner === 'body') return 'body';
   if (inner === 'timeoutS' || inner === 'followRedirects') return 'options';
-  return (TABS as readonly string[]).includes(inner) ? (inner as TabName) : null;
+  return TABS.find((name) => name === inner) ?? null;
 }
 
 function tabLabel(name: TabName, step: HttpStep): string {
@@ -188,7 +196,7 @@ function tabLabel(name: TabName, step: HttpStep): string {
 
 function BodyEditor({ path, step, onChange }: { path: string; step: HttpStep; onChange: (step: HttpStep) => void }) {
   const kind = bodyKind(step);
-  const switchTo = (next: string | null) => {
+  const switchTo = (next: BodyKind | null) => {
     if (!next || next === kind) return;
     const { form: _form, json: _json, body: _body, ...rest } = step;
     if (next === 'form') onChange({ ...rest, form: {} });
@@ -198,7 +206,7 @@ function BodyEditor({ path, step, onChange }: { path: string; step: HttpStep; on
   };
   return (
     <Box>
-      <ToggleButtonGroup size="small" exclusive value={kind} onChange={(_, value) => switchTo(value)} sx={{ mb: 1.5 }} aria-label="Body type">
+      <ToggleButtonGroup size="small" exclusive value={kind} onChange={(_, value: BodyKind | null) => switchTo(value)} sx={{ mb: 1.5 }} aria-label="Body type">
         <ToggleButton value="none">none</ToggleButton>
         <ToggleButton value="form">form</ToggleButton>
         <ToggleButton value="json">JSON</ToggleButton>
@@ -230,19 +238,22 @@ function BodyEditor({ path, step, onChange }: { path: string; step: HttpStep; on
   );
 }
 
+const jsonText = (value: unknown) => JSON.stringify(value ?? {}, null, 2);
+
+// Text that does not parse yet is still being typed: it stays.
+function jsonTextMeans(text: string, value: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(value);
+  } catch {
+    return true;
+  }
+}
+
 // The JSON body is edited as text; the plan changes only when the text parses, and the field says why it does not.
 function JsonBody({ path, value, onChange }: { path: string; value: unknown; onChange: (value: unknown) => void }) {
-  const [text, setText] = useState(() => JSON.stringify(value ?? {}, null, 2));
+  const [text, setText] = useDraft(value, jsonText, jsonTextMeans);
   const [problem, setProblem] = useState('');
   const apiErrors = useErrorsUnder(path);
-  useEffect(() => {
-    try {
-      if (JSON.stringify(JSON.parse(text)) === JSON.stringify(value)) return;
-    } catch {
-      return;
-    }
-    setText(JSON.stringify(value ?? {}, null, 2));
-  }, [value]);
   const message = problem || apiErrors.map((issue) => `${issue.path.slice(path.length) || 'json'}: ${issue.message}`).join('; ');
   return (
     <TextField
@@ -254,7 +265,7 @@ function JsonBody({ path, value, onChange }: { path: string; value: unknown; onC
       onChange={(event) => {
         setText(event.target.value);
         try {
-          onChange(JSON.parse(event.target.value));
+          onChange(JSON.parse(event.target.value) as unknown);
           setProblem('');
         } catch (error) {
           setProblem(`not valid JSON yet: ${(error as Error).message}`);
@@ -292,34 +303,34 @@ function StepOptions({ path, step, onChange }: { path: string; step: HttpStep; o
   );
 }
 
-function SaveChain({ schema, path, saves, onChange }: { schema: Schema; path: string; saves: any[]; onChange: (saves: any[]) => void }) {
+function SaveChain({ schema, path, saves, onChange }: { schema: Schema; path: string; saves: Save[]; onChange: (saves: Save[]) => void }) {
   const sources = choices(schema, 'Save', 'from');
   return (
     <Box>
       {saves.map((save, index) => {
         const at = join(path, index);
         const kind = requirement(findChoice(sources, save.from), 'expr');
-        const set = (key: string, value: unknown) => onChange(replaceAt(saves, index, withField(save, key, value)));
+        const set = <K extends keyof Save>(key: K, value: Save[K] | undefined) => onChange(replaceAt(saves, index, withField(save, key, value)));
         return (
-          <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
+          <Box key={keyOf(save)} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
             <TextInput path={join(at, 'name')} info={field(schema, 'Save', 'name')} hint=" " label="Save as" value={save.name} onChange={(value) => set('name', value)} sx={{ width: 170 }} />
             <ChoiceInput path={join(at, 'from')} label="From" choices={sources} value={save.from} onChange={(value) => set('from', value)} sx={{ width: 170 }} />
             {kind !== null && (
-              <TextInput path={join(at, 'expr')} label={expressionLabel(kind)} placeholder={EXPRESSION_EXAMPLES[kind]} value={save.expr} onChange={(value) => set('expr', value)} sx={{ flex: 1 }} />
+              <TextInput path={join(at, 'expr')} label={expressionLabel(kind)} placeholder={EXPRESSION_EXAMPLES[kind] ?? ''} value={save.expr} onChange={(value) => set('expr', value)} sx={{ flex: 1 }} />
             )}
             <TextInput path={join(at, 'default')} label="Default" placeholder="fail when missing" value={save.default} onChange={(value) => set('default', value)} sx={{ width: 170 }} />
-            <RemoveButton label={`Remove save ${index + 1}`} onClick={() => onChange(saves.filter((_, i) => i !== index))} />
+            <RemoveButton label={`Remove save ${index + 1}`} onClick={() => onChange(removeAt(saves, index))} />
           </Box>
         );
       })}
-      <Button startIcon={<AddIcon />} onClick={() => onChange([...saves, { name: '', from: sources[0].name, expr: '' }])}>
+      <Button startIcon={<AddIcon />} onClick={() => onChange([...saves, { name: '', from: firstChoice(sources), expr: '' }])}>
         Add save
       </Button>
     </Box>
   );
 }
 
-function AssertChain({ schema, path, asserts, onChange }: { schema: Schema; path: string; asserts: any[]; onChange: (asserts: any[]) => void }) {
+function AssertChain({ schema, path, asserts, onChange }: { schema: Schema; path: string; asserts: Assertion[]; onChange: (asserts: Assertion[]) => void }) {
   const targets = choices(schema, 'Assertion', 'on');
   const ops = choices(schema, 'Assertion', 'op');
   return (
@@ -328,22 +339,23 @@ function AssertChain({ schema, path, asserts, onChange }: { schema: Schema; path
         const at = join(path, index);
         const kind = requirement(findChoice(targets, assertion.on), 'expr');
         const valueKind = requirement(findChoice(ops, assertion.op), 'value');
-        const set = (key: string, value: unknown) => onChange(replaceAt(asserts, index, withField(assertion, key, value)));
+        const set = <K extends keyof Assertion>(key: K, value: Assertion[K] | undefined) =>
+          onChange(replaceAt(asserts, index, withField(assertion, key, value)));
         return (
-          <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
+          <Box key={keyOf(assertion)} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
             <ChoiceInput path={join(at, 'on')} label="Check" choices={targets} value={assertion.on} onChange={(value) => set('on', value)} sx={{ width: 190 }} />
             {kind !== null && (
-              <TextInput path={join(at, 'expr')} label={expressionLabel(kind)} placeholder={EXPRESSION_EXAMPLES[kind]} value={assertion.expr} onChange={(value) => set('expr', value)} sx={{ flex: 1 }} />
+              <TextInput path={join(at, 'expr')} label={expressionLabel(kind)} placeholder={EXPRESSION_EXAMPLES[kind] ?? ''} value={assertion.expr} onChange={(value) => set('expr', value)} sx={{ flex: 1 }} />
             )}
             <ChoiceInput path={join(at, 'op')} label="Is" choices={ops} value={assertion.op} onChange={(value) => set('op', value)} sx={{ width: 160 }} />
             {valueKind !== null && (
               <TextInput path={join(at, 'value')} label="Value" placeholder={valueKind === 'number' ? '200' : ''} value={assertion.value} onChange={(value) => set('value', value)} sx={{ flex: kind === null ? 1 : '0 0 180px' }} />
             )}
-            <RemoveButton label={`Remove assertion ${index + 1}`} onClick={() => onChange(asserts.filter((_, i) => i !== index))} />
+            <RemoveButton label={`Remove assertion ${index + 1}`} onClick={() => onChange(removeAt(asserts, index))} />
           </Box>
         );
       })}
-      <Button startIcon={<AddIcon />} onClick={() => onChange([...asserts, { on: targets[0].name, op: ops[0].name, value: '' }])}>
+      <Button startIcon={<AddIcon />} onClick={() => onChange([...asserts, { on: firstChoice(targets), op: firstChoice(ops), value: '' }])}>
         Add assertion
       </Button>
     </Box>
@@ -375,7 +387,7 @@ export function HttpStepList({
     <Box>
       {steps.map((step, index) => (
         <HttpStepEditor
-          key={index}
+          key={keyOf(step)}
           path={join(path, index)}
           step={step}
           onChange={(next) => onChange(replaceAt(steps, index, next))}

@@ -15,14 +15,8 @@ import {
 } from '@mui/material';
 import { useState } from 'react';
 
-import { ApiError, api } from './api';
+import { ApiError, type Imported, api } from './api';
 import { useSchema } from './schema';
-
-export interface Imported {
-  plan: any;
-  warnings: string[];
-  format: string;
-}
 
 export function ImportDialog({ open, onClose, onImported }: { open: boolean; onClose: () => void; onImported: (result: Imported) => void }) {
   const schema = useSchema();

@@ -2,16 +2,15 @@
 import AddIcon from '@mui/icons-material/Add';
 import UploadFileIcon from '@mui/icons-material/UploadFile';
 import { Alert, Box, Button, FormControlLabel, Paper, Switch, TextField, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 
 import { BrowserStepList } from './BrowserStepEditor';
 import { HttpStepList } from './HttpStepEditor';
+import type { Calibrate, DataSet, Journey, Load, Plan, StepLoad, Task, ThinkTime, Threshold, Users } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
-import { ChoiceInput, KeyValueEditor, NumberInput, TextInput } from './fields';
-import { ItemControls, listActions, replaceAt, withField } from './lists';
-import { choices, field, useSchema } from './schema';
-
-export type Plan = Record<string, any>;
+import { ChoiceInput, KeyValueEditor, NumberInput, TextInput, useDraft } from './fields';
+import { ItemControls, keyOf, listActions, replaceAt, withField } from './lists';
+import { choices, field, firstChoice, useSchema } from './schema';
 
 function Section({ title, subtitle, children, action }: { title: string; subtitle?: string; children: ReactNode; action?: ReactNode }) {
   return (
@@ -32,8 +31,10 @@ function Section({ title, subtitle, children, action }: { title: string; subtitl
   );
 }
 
+type Setter<T> = <K extends keyof T>(key: K, value: T[K] | undefined) => void;
+
 export function PlanBuilder({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => void }) {
-  const set = (key: string, value: unknown) => onChange(withField(plan, key, value));
+  const set: Setter<Plan> = (key, value) => onChange(withField(plan, key, value));
   return (
     <Box>
       <Settings plan={plan} onChange={onChange} />
@@ -52,9 +53,9 @@ export function PlanBuilder({ plan, onChange }: { plan: Plan; onChange: (plan: P
 
 function Settings({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => void }) {
   const schema = useSchema();
-  const set = (key: string, value: unknown) => onChange(withField(plan, key, value));
-  const users = plan.users ?? {};
-  const setUsers = (key: string, value: unknown) => {
+  const set: Setter<Plan> = (key, value) => onChange(withField(plan, key, value));
+  const users: Users = plan.users ?? {};
+  const setUsers: Setter<Users> = (key, value) => {
     const next = withField(users, key, value);
     onChange(withField(plan, 'users', Object.keys(next).length ? next : undefined));
   };
@@ -89,13 +90,13 @@ function Settings({ plan, onChange }: { plan: Plan; onChange: (plan: Plan) => vo
   );
 }
 
+const secretsText = (secrets: string[]) => secrets.join(', ');
+const secretNames = (text: string) => text.split(',').map((name) => name.trim()).filter(Boolean);
+
 // Names typed as a comma-separated list; each name's errors come back at secrets[i].
 function SecretsInput({ secrets, onChange }: { secrets: string[]; onChange: (secrets: string[]) => void }) {
-  const [text, setText] = useState(secrets.join(', '));
+  const [text, setText] = useDraft(secrets, secretsText, (draft, current) => secretNames(draft).join(',') === current.join(','));
   const error = useErrorsUnder('secrets').map((issue) => `${secrets[Number(issue.path.slice(8, -1))] ?? ''}: ${issue.message}`)[0];
-  useEffect(() => {
-    if (text.split(',').map((name) => name.trim()).filter(Boolean).join(',') !== secrets.join(',')) setText(secrets.join(', '));
-  }, [secrets]);
   return (
     <TextField
       label="Secrets (variables and headers masked in try once and failure messages)"
@@ -107,26 +108,26 @@ function SecretsInput({ secrets, onChange }: { secrets: string[]; onChange: (sec
       inputProps={{ 'data-path': 'secrets' }}
       onChange={(event) => {
         setText(event.target.value);
-        onChange(event.target.value.split(',').map((name) => name.trim()).filter(Boolean));
+        onChange(secretNames(event.target.value));
       }}
       sx={{ mt: 2 }}
     />
   );
 }
 
-function DataSets({ sets, onChange }: { sets: any[]; onChange: (sets: any[]) => void }) {
+function DataSets({ sets, onChange }: { sets: DataSet[]; onChange: (sets: DataSet[]) => void }) {
   const schema = useSchema();
   const modes = choices(schema, 'DataSet', 'mode');
   return (
     <Box>
       {sets.map((set, index) => {
         const at = join('dataSets', index);
-        const update = (key: string, value: unknown) => onChange(replaceAt(sets, index, withField(set, key, value)));
+        const update: Setter<DataSet> = (key, value) => onChange(replaceAt(sets, index, withField(set, key, value)));
         return (
-          <Paper key={index} variant="outlined" sx={{ p: 1.5, mb: 1 }} data-path={at} aria-label={`Data set ${index + 1}`}>
+          <Paper key={keyOf(set)} variant="outlined" sx={{ p: 1.5, mb: 1 }} data-path={at} aria-label={`Data set ${index + 1}`}>
             <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start' }}>
               <TextInput path={join(at, 'name')} info={field(schema, 'DataSet', 'name')} hint=" " label="Name" value={set.name} onChange={(value) => update('name', value)} sx={{ width: 200 }} />
-              <ChoiceInput path={join(at, 'mode')} label="Mode" choices={modes} value={set.mode} allowEmpty={modes[0].name} onChange={(value) => update('mode', value)} sx={{ width: 200 }} />
+              <ChoiceInput path={join(at, 'mode')} label="Mode" choices={modes} value={set.mode} allowEmpty={firstChoice(modes)} onChange={(value) => update('mode', value)} sx={{ width: 200 }} />
               {set.file !== undefined && (
                 <TextInput path={join(at, 'file')} label="File (plan files only)" value={set.file} onChange={(value) => update('file', value)} sx={{ flex: 1 }} />
               )}
@@ -171,14 +172,14 @@ function DataSets({ sets, onChange }: { sets: any[]; onChange: (sets: any[]) => 
 
 type Shape = 'users' | 'step' | 'stages' | 'calibrate';
 
-function shapeOf(load: any): Shape {
+function shapeOf(load: Load): Shape {
   if (load.step) return 'step';
   if (load.stages) return 'stages';
   if (load.calibrate) return 'calibrate';
   return 'users';
 }
 
-const NEW_SHAPES: Record<Shape, (load: any) => any> = {
+const NEW_SHAPES: Record<Shape, (load: Load) => Load> = {
   users: (rest) => rest,
   step: (rest) => ({ ...rest, step: { usersPerStep: 10, stepDurationS: 60, maxUsers: 100 } }),
   stages: (rest) => ({ ...rest, stages: [{ durationS: 60, users: 10 }] }),
@@ -190,17 +191,15 @@ const NEW_SHAPES: Record<Shape, (load: any) => any> = {
 };
 
 // How much load: a target rate for the whole fleet, and Locust's users, a step load, stages, or a calibration.
-function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => void }) {
+function LoadSection({ load, onChange }: { load: Load; onChange: (load: Load) => void }) {
   const shape = shapeOf(load);
   const loadError = useFieldError('load');
-  const step = load.step ?? {};
-  const stages: any[] = load.stages ?? [];
+  const stages = load.stages ?? [];
   const switchTo = (next: Shape | null) => {
     if (!next || next === shape) return;
     const { step: _step, stages: _stages, calibrate: _calibrate, ...rest } = load;
     onChange(NEW_SHAPES[next](rest));
   };
-  const setStep = (key: string, value: unknown) => onChange({ ...load, step: withField(step, key, value) });
   return (
     <Section title="Load" subtitle="A request rate held across every worker of every agent, users over time, or finding the knee">
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
@@ -213,25 +212,19 @@ function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => v
           onChange={(value) => onChange(withField(load, 'targetRps', value))}
           sx={{ width: 180 }}
         />
-        <ToggleButtonGroup size="small" exclusive value={shape} onChange={(_, value) => switchTo(value)} aria-label="Load shape" sx={{ mt: 0.5 }}>
+        <ToggleButtonGroup size="small" exclusive value={shape} onChange={(_, value: Shape | null) => switchTo(value)} aria-label="Load shape" sx={{ mt: 0.5 }}>
           <ToggleButton value="users">Locust's users</ToggleButton>
           <ToggleButton value="step">Step load</ToggleButton>
           <ToggleButton value="stages">Stages</ToggleButton>
           <ToggleButton value="calibrate">Find the knee</ToggleButton>
         </ToggleButtonGroup>
-        {shape === 'step' && (
-          <>
-            <NumberInput path="load.step.usersPerStep" label="Users per step" value={step.usersPerStep} onChange={(value) => setStep('usersPerStep', value)} sx={{ width: 130 }} />
-            <NumberInput path="load.step.stepDurationS" label="Step (s)" value={step.stepDurationS} onChange={(value) => setStep('stepDurationS', value)} sx={{ width: 110 }} />
-            <NumberInput path="load.step.maxUsers" label="Max users" value={step.maxUsers} onChange={(value) => setStep('maxUsers', value)} sx={{ width: 110 }} />
-          </>
-        )}
+        {load.step && <StepLoadFields step={load.step} onChange={(step) => onChange({ ...load, step })} />}
       </Box>
       {loadError && <Alert severity="error" sx={{ mt: 1 }}>{loadError}</Alert>}
       {shape === 'stages' && (
         <Box sx={{ mt: 1.5 }}>
           {stages.map((stage, index) => (
-            <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={`load.stages[${index}]`}>
+            <Box key={keyOf(stage)} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={`load.stages[${index}]`}>
               <Typography sx={{ mt: 1, minWidth: 20, color: 'text.secondary' }}>{index + 1}</Typography>
               <NumberInput path={`load.stages[${index}].durationS`} label="Over (s)" value={stage.durationS} onChange={(value) => onChange({ ...load, stages: replaceAt(stages, index, withField(stage, 'durationS', value)) })} sx={{ width: 120 }} />
               <NumberInput path={`load.stages[${index}].users`} label="To users" value={stage.users} onChange={(value) => onChange({ ...load, stages: replaceAt(stages, index, withField(stage, 'users', value)) })} sx={{ width: 120 }} />
@@ -243,18 +236,29 @@ function LoadSection({ load, onChange }: { load: any; onChange: (load: any) => v
           </Button>
         </Box>
       )}
-      {shape === 'calibrate' && <CalibrationEditor calibrate={load.calibrate} onChange={(calibrate) => onChange({ ...load, calibrate })} />}
+      {shape === 'calibrate' && load.calibrate && <CalibrationEditor calibrate={load.calibrate} onChange={(calibrate) => onChange({ ...load, calibrate })} />}
     </Section>
   );
 }
 
+function StepLoadFields({ step, onChange }: { step: StepLoad; onChange: (step: StepLoad) => void }) {
+  const set: Setter<StepLoad> = (key, value) => onChange(withField(step, key, value));
+  return (
+    <>
+      <NumberInput path="load.step.usersPerStep" label="Users per step" value={step.usersPerStep} onChange={(value) => set('usersPerStep', value)} sx={{ width: 130 }} />
+      <NumberInput path="load.step.stepDurationS" label="Step (s)" value={step.stepDurationS} onChange={(value) => set('stepDurationS', value)} sx={{ width: 110 }} />
+      <NumberInput path="load.step.maxUsers" label="Max users" value={step.maxUsers} onChange={(value) => set('maxUsers', value)} sx={{ width: 110 }} />
+    </>
+  );
+}
+
 // Users stepped up until a threshold breaks; the run panel shows each step's figures and the knee.
-function CalibrationEditor({ calibrate, onChange }: { calibrate: any; onChange: (calibrate: any) => void }) {
+function CalibrationEditor({ calibrate, onChange }: { calibrate: Calibrate; onChange: (calibrate: Calibrate) => void }) {
   const schema = useSchema();
   const metrics = choices(schema, 'Threshold', 'metric');
-  const thresholds: any[] = calibrate.thresholds ?? [];
-  const set = (key: string, value: unknown) => onChange(withField(calibrate, key, value));
-  const setThresholds = (next: any[]) => set('thresholds', next.length ? next : undefined);
+  const thresholds = calibrate.thresholds ?? [];
+  const set: Setter<Calibrate> = (key, value) => onChange(withField(calibrate, key, value));
+  const setThresholds = (next: Threshold[]) => set('thresholds', next);
   return (
     <Box sx={{ mt: 1.5 }}>
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start' }}>
@@ -267,9 +271,9 @@ function CalibrationEditor({ calibrate, onChange }: { calibrate: any; onChange: 
       </Typography>
       {thresholds.map((threshold, index) => {
         const at = `load.calibrate.thresholds[${index}]`;
-        const update = (key: string, value: unknown) => setThresholds(replaceAt(thresholds, index, withField(threshold, key, value)));
+        const update: Setter<Threshold> = (key, value) => setThresholds(replaceAt(thresholds, index, withField(threshold, key, value)));
         return (
-          <Box key={index} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
+          <Box key={keyOf(threshold)} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
             <ChoiceInput path={join(at, 'metric')} label="Metric" choices={metrics} value={threshold.metric} onChange={(value) => update('metric', value)} sx={{ width: 170 }} />
             <TextInput path={join(at, 'step')} label="Step" placeholder={threshold.metric === 'LCP_P75_MS' ? 'every page' : 'every step'} value={threshold.step} onChange={(value) => update('step', value)} InputLabelProps={{ shrink: true }} sx={{ flex: 1 }} />
             <NumberInput path={join(at, 'max')} label="At most" value={threshold.max} onChange={(value) => update('max', value)} sx={{ width: 120 }} />
@@ -284,9 +288,9 @@ function CalibrationEditor({ calibrate, onChange }: { calibrate: any; onChange: 
   );
 }
 
-function WeightAndThinkTime({ path, item, onChange, paced = false }: { path: string; item: any; onChange: (item: any) => void; paced?: boolean }) {
-  const think = item.thinkTime ?? {};
-  const setThink = (key: string, value: unknown) => {
+function WeightAndThinkTime<Item extends Task | Journey>({ path, item, onChange }: { path: string; item: Item; onChange: (item: Item) => void }) {
+  const think: ThinkTime = item.thinkTime ?? {};
+  const setThink: Setter<ThinkTime> = (key, value) => {
     const next = withField(think, key, value);
     onChange(withField(item, 'thinkTime', Object.keys(next).length ? next : undefined));
   };
@@ -295,14 +299,11 @@ function WeightAndThinkTime({ path, item, onChange, paced = false }: { path: str
       <NumberInput path={join(path, 'weight')} label="Weight" placeholder="1" value={item.weight} onChange={(value) => onChange(withField(item, 'weight', value))} sx={{ width: 90 }} />
       <NumberInput path={join(path, 'thinkTime.minS')} label="Think min (s)" placeholder="0" value={think.minS} onChange={(value) => setThink('minS', value)} sx={{ width: 120 }} />
       <NumberInput path={join(path, 'thinkTime.maxS')} label="Think max (s)" placeholder="0" value={think.maxS} onChange={(value) => setThink('maxS', value)} sx={{ width: 120 }} />
-      {paced && (
-        <NumberInput path={join(path, 'iterationsPerS')} label="Iterations/s" placeholder="think time" value={item.iterationsPerS} onChange={(value) => onChange(withField(item, 'iterationsPerS', value))} sx={{ width: 120 }} />
-      )}
     </>
   );
 }
 
-function Tasks({ tasks, onChange }: { tasks: any[]; onChange: (tasks: any[]) => void }) {
+function Tasks({ tasks, onChange }: { tasks: Task[]; onChange: (tasks: Task[]) => void }) {
   const error = useFieldError('tasks');
   return (
     <Section
@@ -317,12 +318,13 @@ function Tasks({ tasks, onChange }: { tasks: any[]; onChange: (tasks: any[]) => 
       {error && <Alert severity="error" sx={{ mb: 1 }} data-path="tasks">{error}</Alert>}
       {tasks.map((task, index) => {
         const at = join('tasks', index);
-        const update = (next: any) => onChange(replaceAt(tasks, index, next));
+        const update = (next: Task) => onChange(replaceAt(tasks, index, next));
         return (
-          <Box key={index} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'primary.main' }} data-path={at} aria-label={`Task ${index + 1}`} role="group">
+          <Box key={keyOf(task)} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'primary.main' }} data-path={at} aria-label={`Task ${index + 1}`} role="group">
             <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 1 }}>
               <TextInput path={join(at, 'name')} label="Task name" value={task.name} onChange={(value) => update({ ...task, name: value })} sx={{ flex: 1 }} />
-              <WeightAndThinkTime path={at} item={task} onChange={update} paced />
+              <WeightAndThinkTime path={at} item={task} onChange={update} />
+              <NumberInput path={join(at, 'iterationsPerS')} label="Iterations/s" placeholder="think time" value={task.iterationsPerS} onChange={(value) => update(withField(task, 'iterationsPerS', value))} sx={{ width: 120 }} />
               <ItemControls {...listActions(tasks, index, 'Task', onChange)} />
             </Box>
             <HttpStepList path={join(at, 'steps')} steps={task.steps ?? []} onChange={(steps) => update({ ...task, steps })} />
@@ -333,7 +335,7 @@ function Tasks({ tasks, onChange }: { tasks: any[]; onChange: (tasks: any[]) => 
   );
 }
 
-function Journeys({ journeys, onChange }: { journeys: any[]; onChange: (journeys: any[]) => void }) {
+function Journeys({ journeys, onChange }: { journeys: Journey[]; onChange: (journeys: Journey[]) => void }) {
   return (
     <Section
       title="Journeys"
@@ -346,9 +348,9 @@ function Journeys({ journeys, onChange }: { journeys: any[]; onChange: (journeys
     >
       {journeys.map((journey, index) => {
         const at = join('journeys', index);
-        const update = (next: any) => onChange(replaceAt(journeys, index, next));
+        const update = (next: Journey) => onChange(replaceAt(journeys, index, next));
         return (
-          <Box key={index} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'secondary.main' }} data-path={at} aria-label={`Journey ${index + 1}`} role="group">
+          <Box key={keyOf(journey)} sx={{ mb: 2, pl: 1.5, borderLeft: 3, borderColor: 'secondary.main' }} data-path={at} aria-label={`Journey ${index + 1}`} role="group">
             <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 1 }}>
               <TextInput path={join(at, 'name')} label="Journey name" value={journey.name} onChange={(value) => update({ ...journey, name: value })} sx={{ flex: 1 }} />
               <WeightAndThinkTime path={at} item={journey} onChange={update} />

@@ -32,7 +32,7 @@ export function RunPanel({ host }: { host: string }) {
   const [problem, setProblem] = useState('');
   const state: string = stats?.state ?? 'unknown';
   const running = RUNNING.includes(state);
-  const total = (stats?.stats ?? []).find((row: any) => row.name === 'Aggregated');
+  const total = (stats?.stats ?? []).find((row) => row.name === 'Aggregated');
   const act = async (work: () => Promise<unknown>) => {
     setProblem('');
     try {

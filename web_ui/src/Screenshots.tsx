@@ -3,12 +3,13 @@ import { Box, Card, CardActionArea, CardContent, CardMedia, Dialog, Paper, Typog
 import { useState } from 'react';
 
 import { api } from './api';
+import type { Screenshot } from './contract';
 import { usePolling } from './polling';
 
 export function Screenshots() {
   const { data } = usePolling(api.screenshots, 3000);
-  const [shown, setShown] = useState<any | null>(null);
-  const shots: any[] = data ?? [];
+  const [shown, setShown] = useState<Screenshot | null>(null);
+  const shots = data ?? [];
   return (
     <Paper variant="outlined" sx={{ p: 2, mt: 2 }} component="section" aria-label="Browser screenshots">
       <Typography variant="h6" sx={{ fontSize: 17, mb: 1 }}>

@@ -4,15 +4,12 @@ import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
 import { Accordion, AccordionDetails, AccordionSummary, Alert, Box, Button, Chip, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 
-export interface TryOutcome {
-  ok: boolean;
-  steps: any[];
-  variables: Record<string, string>;
-  revealed: boolean;
-}
+import type { TryOutcome, TryStep } from './contract';
 
-function pretty(body: string, headers: Record<string, string> | undefined): string {
-  const type = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '';
+type Headers = Record<string, unknown>;
+
+function pretty(body: string, headers: Headers | undefined): string {
+  const type = String(Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '');
   if (!type.includes('json') && !/^\s*[[{]/.test(body)) return body;
   try {
     return JSON.stringify(JSON.parse(body), null, 2);
@@ -32,14 +29,14 @@ function Code({ text }: { text: string }) {
   );
 }
 
-function Headers({ headers }: { headers: Record<string, string> }) {
+function HeaderTable({ headers }: { headers: Headers }) {
   return (
     <Table size="small" sx={{ mb: 1 }}>
       <TableBody>
         {Object.entries(headers).map(([name, value]) => (
           <TableRow key={name}>
             <TableCell sx={{ fontWeight: 500, width: '30%', py: 0.25 }}>{name}</TableCell>
-            <TableCell sx={{ py: 0.25, wordBreak: 'break-all' }}>{value}</TableCell>
+            <TableCell sx={{ py: 0.25, wordBreak: 'break-all' }}>{String(value)}</TableCell>
           </TableRow>
         ))}
       </TableBody>
@@ -51,7 +48,7 @@ function Outcome({ ok }: { ok: boolean }) {
   return ok ? <CheckCircleIcon color="success" fontSize="small" /> : <CancelIcon color="error" fontSize="small" />;
 }
 
-function StepResult({ step }: { step: any }) {
+function StepResult({ step }: { step: TryStep }) {
   const response = step.response;
   return (
     <Accordion defaultExpanded={!step.ok} disableGutters data-step-path={step.path} aria-label={`Result of ${step.name}`}>
@@ -68,13 +65,13 @@ function StepResult({ step }: { step: any }) {
       </AccordionSummary>
       <AccordionDetails>
         {step.error && <Alert severity="error" sx={{ mb: 1 }}>{step.error}</Alert>}
-        {(step.checks ?? []).map((check: any, index: number) => (
+        {(step.checks ?? []).map((check, index) => (
           <Box key={index} sx={{ display: 'flex', gap: 1, alignItems: 'center', mb: 0.5 }} data-check={check.ok ? 'passed' : 'failed'}>
             <Outcome ok={check.ok} />
             <Typography variant="body2" sx={{ fontFamily: 'monospace' }}>
               {check.label}
             </Typography>
-            {check.kind === 'save' && check.ok && (
+            {check.kind === 'save' && check.ok && 'value' in check && (
               <Typography variant="body2" color="text.secondary">
                 = {JSON.stringify(check.value)}
               </Typography>
@@ -93,7 +90,7 @@ function StepResult({ step }: { step: any }) {
               <Typography variant="body2" sx={{ fontFamily: 'monospace', mb: 1, wordBreak: 'break-all' }}>
                 {step.request.method} {step.request.url}
               </Typography>
-              <Headers headers={step.request.headers} />
+              <HeaderTable headers={step.request.headers} />
               {step.request.body && <Code text={pretty(step.request.body, step.request.headers)} />}
             </Box>
           )}
@@ -102,7 +99,7 @@ function StepResult({ step }: { step: any }) {
               <Typography variant="subtitle2">
                 Response: {response.status} · {response.timeMs} ms · {response.bodyBytes} bytes
               </Typography>
-              <Headers headers={response.headers} />
+              <HeaderTable headers={response.headers} />
               <Code text={pretty(response.body, response.headers)} />
             </Box>
           )}
@@ -139,7 +136,7 @@ export function TryResult({ outcome, onReveal }: { outcome: TryOutcome; onReveal
       <Typography variant="subtitle2" sx={{ mt: 2 }}>
         Variables after the run
       </Typography>
-      <Headers headers={Object.fromEntries(Object.entries(outcome.variables).map(([name, value]) => [name, String(value)]))} />
+      <HeaderTable headers={outcome.variables} />
     </Box>
   );
 }

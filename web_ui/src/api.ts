@@ -1,9 +1,8 @@
 // The fleet API (same origin, relative to the page at <web base path>/fleet/) and Locust's own routes.
+import type { Agent, Answer, CalibrationResult, Issue, Plan, Screenshot, Schemas, TryOutcome } from './contract';
+import type { Schema } from './schema';
 
-export interface Issue {
-  path: string;
-  message: string;
-}
+export type { Issue } from './contract';
 
 export class ApiError extends Error {
   constructor(
@@ -11,66 +10,79 @@ export class ApiError extends Error {
     message: string,
     readonly path: string,
     readonly issues: Issue[],
-    readonly body: any = null,
+    // A refused save's (412) current revision.
+    readonly revision: number | null = null,
   ) {
     super(message);
   }
 }
 
+export function describeFailure(failure: unknown): string {
+  if (failure instanceof ApiError) return failure.path ? `${failure.path}: ${failure.message}` : failure.message;
+  return String(failure);
+}
+
+type ErrorBody = Partial<Schemas['PlanErrors'] & Answer<'/plans/{name}', 'put', 412>>;
+
 const API = 'api';
 const LOCUST = '..';
 
-async function parse(response: Response): Promise<any> {
-  const text = await response.text();
-  let body: any = null;
+function jsonOrError(text: string, response: Response): unknown {
+  if (!text) return null;
   try {
-    body = text ? JSON.parse(text) : null;
+    return JSON.parse(text);
   } catch {
-    body = { error: text.slice(0, 300) || response.statusText };
+    return { error: text.slice(0, 300) || response.statusText };
   }
-  if (!response.ok) {
-    const issues: Issue[] = body?.issues ?? (body?.path !== undefined ? [{ path: body.path, message: body.error }] : []);
-    throw new ApiError(response.status, body?.error ?? `${response.status} ${response.statusText}`, body?.path ?? '', issues, body);
-  }
-  return body;
 }
 
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { ...headers }, credentials: 'same-origin' };
+// The answer as the contract describes it: the server is the one that keeps to its description.
+async function parse<T>(response: Response): Promise<T> {
+  const body = jsonOrError(await response.text(), response);
+  if (!response.ok) {
+    const problem: ErrorBody = typeof body === 'object' && body !== null ? body : {};
+    const issues = problem.issues ?? (problem.path !== undefined ? [{ path: problem.path, message: problem.error ?? '' }] : []);
+    throw new ApiError(response.status, problem.error ?? `${response.status} ${response.statusText}`, problem.path ?? '', issues, problem.revision ?? null);
+  }
+  return body as T;
+}
+
+async function call<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['Content-Type'] = 'application/json';
+    init.headers = { ...headers, 'Content-Type': 'application/json' };
   }
   const response = await fetch(url, init);
-  return { response, body: await parse(response) };
+  return { response, body: await parse<T>(response) };
 }
 
-export interface PlanSummary {
-  name: string;
-  revision: number;
-}
+export type PlanSummary = Answer<'/plans', 'get'>['plans'][number];
+export type RunResults = Answer<'/release', 'post'>['results'];
+export type Imported = Answer<'/import', 'post'>;
+export type Rate = Answer<'/rate', 'get'>;
 
 export interface StoredPlan {
-  plan: any;
+  plan: Plan;
   revision: number;
 }
 
 export const api = {
-  schema: async () => (await call('GET', `${API}/schema`)).body,
-  plans: async (): Promise<PlanSummary[]> => (await call('GET', `${API}/plans`)).body.plans,
+  schema: async () => (await call<Schema>('GET', `${API}/schema`)).body,
+  plans: async (): Promise<PlanSummary[]> => (await call<Answer<'/plans', 'get'>>('GET', `${API}/plans`)).body.plans,
   plan: async (name: string): Promise<StoredPlan> => {
-    const { response, body } = await call('GET', `${API}/plans/${encodeURIComponent(name)}`);
+    const { response, body } = await call<Answer<'/plans/{name}', 'get'>>('GET', `${API}/plans/${encodeURIComponent(name)}`);
     return { plan: body, revision: Number((response.headers.get('ETag') ?? '0').replace(/"/g, '')) };
   },
   // `revision` 0 creates the plan only if no one else has; null overwrites on purpose.
-  savePlan: async (name: string, plan: any, revision: number | null): Promise<StoredPlan> => {
+  savePlan: async (name: string, plan: Plan, revision: number | null): Promise<StoredPlan> => {
     const headers: Record<string, string> = revision === null ? {} : { 'If-Match': `"${revision}"` };
-    const { body } = await call('PUT', `${API}/plans/${encodeURIComponent(name)}`, plan, headers);
+    const { body } = await call<Answer<'/plans/{name}', 'put'>>('PUT', `${API}/plans/${encodeURIComponent(name)}`, plan, headers);
     return { plan: body.plan, revision: body.revision };
   },
-  deletePlan: async (name: string) => call('DELETE', `${API}/plans/${encodeURIComponent(name)}`),
+  deletePlan: async (name: string) => call<null>('DELETE', `${API}/plans/${encodeURIComponent(name)}`),
   // Secrets come back masked unless `reveal`.
-  tryOnce: async (plan: any, reveal = false) => (await call('POST', `${API}/try${reveal ? '?reveal=1' : ''}`, plan)).body,
+  tryOnce: async (plan: Plan, reveal = false) => (await call<TryOutcome>('POST', `${API}/try${reveal ? '?reveal=1' : ''}`, plan)).body,
   importText: async (text: string, format: string, name: string, includeStatic: boolean) => {
     const query = new URLSearchParams();
     if (format) query.set('format', format);
@@ -82,42 +94,58 @@ export const api = {
       headers: { 'Content-Type': 'text/plain' },
       credentials: 'same-origin',
     });
-    return parse(response);
+    return parse<Imported>(response);
   },
-  agents: async () => {
+  agents: async (): Promise<{ agents: Agent[]; unavailable: string }> => {
     const response = await fetch(`${API}/agents`, { credentials: 'same-origin' });
     if (response.status === 503) {
-      const body = await response.json();
-      return { agents: body.agents ?? [], unavailable: body.error as string };
+      const body = (await response.json()) as Answer<'/agents', 'get', 503>;
+      return { agents: body.agents, unavailable: body.error };
     }
-    return { agents: (await parse(response)).agents as any[], unavailable: '' };
+    return { agents: (await parse<Answer<'/agents', 'get'>>(response)).agents, unavailable: '' };
   },
   deploy: async (plan: string, agents: string[], processes: number) =>
-    (await call('POST', `${API}/deploy`, { plan, agents, processes })).body,
-  release: async (agents: string[] | 'all') => (await call('POST', `${API}/release`, { agents })).body,
-  rate: async () => (await call('GET', `${API}/rate`)).body,
+    (await call<Answer<'/deploy', 'post'>>('POST', `${API}/deploy`, { plan, agents, processes })).body,
+  release: async (agents: string[] | 'all') => (await call<Answer<'/release', 'post'>>('POST', `${API}/release`, { agents })).body,
+  rate: async () => (await call<Rate>('GET', `${API}/rate`)).body,
   // The plan's latest calibration, or null before its first.
-  calibration: async (name: string): Promise<any | null> => {
+  calibration: async (name: string): Promise<CalibrationResult | null> => {
     const response = await fetch(`${API}/plans/${encodeURIComponent(name)}/calibration`, { credentials: 'same-origin' });
-    return response.status === 404 ? null : parse(response);
+    return response.status === 404 ? null : parse<CalibrationResult>(response);
   },
-  screenshots: async (): Promise<any[]> => (await call('GET', `${API}/screenshots`)).body.screenshots,
-  screenshotUrl: (id: number) => `${API}/screenshots/${id}.png`,
+  screenshots: async () => (await call<Answer<'/screenshots', 'get'>>('GET', `${API}/screenshots`)).body.screenshots,
+  screenshotUrl: (id: Screenshot['id']) => `${API}/screenshots/${id}.png`,
 };
+
+// Locust's own answers, as far as the page reads them (they are Locust's, outside the fleet API's description).
+export interface LocustStats {
+  state: string;
+  user_count: number;
+  worker_count?: number;
+  workers?: unknown[];
+  total_rps: number;
+  fail_ratio: number;
+  stats: { name: string; num_requests: number }[];
+}
+
+interface SwarmAnswer {
+  success?: boolean;
+  message: string;
+}
 
 // Locust's own run control: the same form its Start button posts, and its stats feed.
 export const locust = {
   chartsUrl: `${LOCUST}/?tab=charts`,
   homeUrl: `${LOCUST}/`,
-  stats: async () => parse(await fetch(`${LOCUST}/stats/requests`, { credentials: 'same-origin' })),
+  stats: async () => parse<LocustStats>(await fetch(`${LOCUST}/stats/requests`, { credentials: 'same-origin' })),
   start: async (users: number, spawnRate: number, host: string, runTime: string) => {
     const form = new URLSearchParams({ user_count: String(users), spawn_rate: String(spawnRate) });
     if (host) form.set('host', host);
     if (runTime) form.set('run_time', runTime);
     const response = await fetch(`${LOCUST}/swarm`, { method: 'POST', body: form, credentials: 'same-origin' });
-    const body = await parse(response);
-    if (body && body.success === false) throw new ApiError(400, body.message, 'run', []);
+    const body = await parse<SwarmAnswer | null>(response);
+    if (body?.success === false) throw new ApiError(400, body.message, 'run', []);
     return body;
   },
-  stop: async () => parse(await fetch(`${LOCUST}/stop`, { method: 'POST', credentials: 'same-origin' })),
+  stop: async () => parse<unknown>(await fetch(`${LOCUST}/stop`, { method: 'POST', credentials: 'same-origin' })),
 };

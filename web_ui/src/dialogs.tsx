@@ -1,6 +1,6 @@
 // Small dialogs: confirm a destructive action, ask for a plan name (checked against the schema's pattern).
 import { Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, TextField } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 
 import { field, useSchema } from './schema';
 
@@ -14,6 +14,7 @@ export interface Confirmation {
 }
 
 export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirmation | null; onClose: () => void }) {
+  const alternative = confirmation?.alternative;
   return (
     <Dialog open={Boolean(confirmation)} onClose={onClose} aria-labelledby="confirm-title">
       <DialogTitle id="confirm-title">{confirmation?.title}</DialogTitle>
@@ -22,14 +23,14 @@ export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirm
       </DialogContent>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
-        {confirmation?.alternative && (
+        {alternative && (
           <Button
             onClick={() => {
               onClose();
-              confirmation.alternative!.onSelect();
+              alternative.onSelect();
             }}
           >
-            {confirmation.alternative.label}
+            {alternative.label}
           </Button>
         )}
         <Button
@@ -58,7 +59,12 @@ export interface NameRequest {
 export function NameDialog({ request, onClose }: { request: NameRequest | null; onClose: () => void }) {
   const info = field(useSchema(), 'Plan', 'name');
   const [name, setName] = useState('');
-  useEffect(() => setName(request?.initial ?? ''), [request]);
+  // Each request starts from its own suggestion, set while rendering so the dialog never shows the last one's.
+  const [answering, setAnswering] = useState<NameRequest | null>(null);
+  if (request !== answering) {
+    setAnswering(request);
+    setName(request?.initial ?? '');
+  }
   const problem = !new RegExp(`^(?:${info.pattern})$`).test(name)
     ? `expected ${info.patternHint}`
     : request?.taken.includes(name)

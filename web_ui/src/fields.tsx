@@ -3,7 +3,7 @@ import AddIcon from '@mui/icons-material/Add';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutline';
 import { Box, Button, IconButton, MenuItem, TextField, Tooltip } from '@mui/material';
 import type { TextFieldProps } from '@mui/material';
-import { useEffect, useState } from 'react';
+import { type HTMLAttributes, useState } from 'react';
 
 import { useFieldError } from './errors';
 import type { Choice, FieldInfo } from './schema';
@@ -33,11 +33,26 @@ export function TextInput({
       onChange={(event) => onChange(event.target.value)}
       error={Boolean(error)}
       helperText={helper(error, info, hint)}
-      required={info?.required}
+      required={Boolean(info?.required)}
       inputProps={{ 'data-path': path, ...(props.inputProps ?? {}) }}
     />
   );
 }
+
+// A field's own text (a number half typed, JSON that does not parse yet), kept while it still means the plan's
+// value, and replaced when that value changes from elsewhere (another editor, a reload): adjusted while
+// rendering, as React advises for state that follows a prop, so no render shows the stale text.
+export function useDraft<Value, Draft>(value: Value, draftOf: (value: Value) => Draft, means: (draft: Draft, value: Value) => boolean) {
+  const [draft, setDraft] = useState(() => draftOf(value));
+  const [drafted, setDrafted] = useState(value);
+  if (!Object.is(drafted, value)) {
+    setDrafted(value);
+    if (!means(draft, value)) setDraft(draftOf(value));
+  }
+  return [draft, setDraft] as const;
+}
+
+const numberText = (value: number | undefined) => (value === undefined ? '' : String(value));
 
 // Numbers stay text while typed ("1." is on the way to "1.5"); an empty field removes the key.
 export function NumberInput({
@@ -49,10 +64,7 @@ export function NumberInput({
   ...props
 }: PathProps & { value: number | undefined; onChange: (value: number | undefined) => void }) {
   const error = useFieldError(path);
-  const [text, setText] = useState(value === undefined ? '' : String(value));
-  useEffect(() => {
-    if (Number(text) !== value || (text === '' && value !== undefined)) setText(value === undefined ? '' : String(value));
-  }, [value]);
+  const [text, setText] = useDraft(value, numberText, (draft, current) => Number(draft) === current && !(draft === '' && current !== undefined));
   const invalid = text !== '' && !Number.isFinite(Number(text));
   return (
     <TextField
@@ -71,7 +83,8 @@ export function NumberInput({
   );
 }
 
-export function ChoiceInput({
+// Offers the schema's choices; `allowEmpty` adds the enum's default, chosen as undefined.
+export function ChoiceInput<Value extends string>({
   path,
   choices,
   value,
@@ -79,22 +92,23 @@ export function ChoiceInput({
   allowEmpty,
   ...props
 }: PathProps & {
-  choices: Choice[];
-  value: string | undefined;
-  onChange: (value: string) => void;
+  choices: Choice<Value>[];
+  value: Value | undefined;
+  onChange: (value: Value | undefined) => void;
   allowEmpty?: string;
 }) {
   const error = useFieldError(path);
+  const displayProps: HTMLAttributes<HTMLDivElement> & { 'data-path': string } = { 'data-path': path };
   return (
     <TextField
       {...props}
       select
       value={value ?? ''}
-      onChange={(event) => onChange(event.target.value)}
+      onChange={(event) => onChange(choices.find((choice) => choice.name === event.target.value)?.name)}
       error={Boolean(error)}
       helperText={error ?? props.helperText}
-      SelectProps={{ ...(props.SelectProps ?? {}), displayEmpty: allowEmpty !== undefined, SelectDisplayProps: { 'data-path': path } as any }}
-      InputLabelProps={allowEmpty !== undefined ? { shrink: true } : undefined}
+      SelectProps={{ ...(props.SelectProps ?? {}), displayEmpty: allowEmpty !== undefined, SelectDisplayProps: displayProps }}
+      {...(allowEmpty !== undefined && { InputLabelProps: { shrink: true } })}
     >
       {allowEmpty !== undefined && (
         <MenuItem value="">
@@ -141,10 +155,7 @@ export function KeyValueEditor({
   valueLabel?: string;
   addLabel?: string;
 }) {
-  const [rows, setRows] = useState<Row[]>(() => toRows(value));
-  useEffect(() => {
-    if (JSON.stringify(fromRows(rows)) !== JSON.stringify(value ?? {})) setRows(toRows(value));
-  }, [value]);
+  const [rows, setRows] = useDraft(value, toRows, (draft, current) => JSON.stringify(fromRows(draft)) === JSON.stringify(current ?? {}));
   const error = useFieldError(path);
   const update = (next: Row[]) => {
     setRows(next);

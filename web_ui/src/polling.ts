@@ -6,7 +6,9 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number): { dat
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
   const loader = useRef(load);
-  loader.current = load;
+  useEffect(() => {
+    loader.current = load;
+  });
   useEffect(() => {
     let live = true;
     let timer: number | undefined;
