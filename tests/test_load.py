@@ -23,9 +23,9 @@ from tests.helpers import FleetRun, RecordingServer, run_fleet
 
 pytest_plugins = ("tests.fleet_fixtures",)
 
-# Far below what 20 users do unpaced on loopback, even on a busy 2-core machine (hundreds of req/s): a run
-# that stays at or below it was paced.
-TARGET_RPS = 30
+# Far below what 20 users do unpaced on loopback, even on a busy 2-core machine (hundreds of req/s; some 70 on
+# one shared by several test runs at once): a run that stays at or below it was paced.
+TARGET_RPS = 10
 USERS = 20
 # The pacer hands out slots 1/rate apart and never bunches them, so a run can only fall short of its target,
 # never pass it: the margin covers the figures' rounding and the first slots, not the machine's speed.
@@ -141,10 +141,17 @@ def test_the_target_is_split_across_agents_and_split_again_when_one_is_released(
         assert fleet_master.api("POST", "/release", {"agents": ["rate-b"]})[0] == 200
         wait_until(lambda: len(fleet_master.connected_workers()) == 1, 60, "1 worker left", fleet_master.log)
         wait_until(lambda: whole in fleet_master.log(), 30, f"the master's new split: {whole}", fleet_master.log)
-        one = rate_at(recorder, 8)
-        # The worker left paces at the whole target now: still at or below it, and clearly above the half it had
-        # (a wide band: a busy machine can lose some slots, a worker still at half the target would be at 0.5).
-        assert 0.75 * TARGET_RPS <= one <= 1.15 * TARGET_RPS, (both, one)
+        # The worker left paces at the whole target now: clearly above the half it had (a wide band: a busy machine
+        # can lose some slots; a worker still at its old share would stay near 0.5), and never above the target.
+        # Measured in windows until it shows, as Locust moves the users of the worker that left meanwhile.
+        ones: list[float] = []
+
+        def whole_target_paced() -> bool:
+            ones.append(rate_at(recorder, 5))
+            return ones[-1] >= 0.75 * TARGET_RPS
+
+        wait_until(whole_target_paced, 90, "the worker left at the whole target", lambda: f"rates: {ones}")
+        assert max(ones) <= 1.15 * TARGET_RPS, (both, ones)
     finally:
         fleet_master.api("POST", "/release", {"agents": "all"})
 
@@ -202,19 +209,14 @@ def test_stages_ramp_to_each_stage_and_end_the_run(tmp_path: Path, demo_app: str
     assert counts[-1][0] <= 22, counts
 
 
-# /busy answers in 20 ms while at most 10 requests are in flight, then in 20 + (n - 10)² / 2 ms: 20 users wait
-# ~70 ms, 30 users ~220 ms, 40 users ~470 ms. With no think time each user keeps one request in flight. A busy
-# machine only adds to these times (up to ~100 ms at p95 on a heavily shared one): the first step holds the
-# 300 ms threshold with room to spare, and at 40 users the server's own delay breaks it, so the calibration
-# stops there at the latest; between, the knee found depends on how busy the machine is.
+# /busy answers in 20 ms while at most 10 requests are in flight, then in 20 + (n - 10)² / 2 ms: 30 users wait
+# ~220 ms, 60 users ~1270 ms (with no think time each user keeps one request in flight). A busy machine only adds
+# to these times, and a heavily shared one adds a lot (p95s 400 ms above the server's delay were seen): the first
+# step holds the 800 ms threshold with room for that, and at 60 users the server's own delay breaks it (still
+# with only 50 of them in flight), so the knee is the first step however busy the machine.
 BUSY_URL = "/busy?ms=20&knee=10"
-KNEE_STEP = 10
-P95_MAX_MS = 300
-BREAKS_BY = 40
-
-
-def busy_ms(in_flight: int) -> float:
-    return 20 + 0.5 * max(0, in_flight - 10) ** 2
+KNEE_STEP = 30
+P95_MAX_MS = 800
 
 
 def calibration_plan(host: str) -> dict[str, Any]:
@@ -231,18 +233,14 @@ def calibration_plan(host: str) -> dict[str, Any]:
 def assert_knee_found(result: dict[str, Any]) -> int:
     assert result["state"] == "knee", result
     steps, knee = result["steps"], result["knee"]
-    assert [step["users"] for step in steps] == [KNEE_STEP * (index + 1) for index in range(len(steps))], steps
-    assert all(step["held"] for step in steps[:-1]) and not steps[-1]["held"], steps
-    assert steps[-1]["users"] <= BREAKS_BY, steps
+    assert [step["users"] for step in steps] == [KNEE_STEP, 2 * KNEE_STEP], steps
+    assert steps[0]["held"] and not steps[1]["held"], steps
     assert "p95 of every step" in steps[-1]["broken"][0], steps[-1]
     assert steps[-1]["p95Ms"] > P95_MAX_MS >= steps[-2]["p95Ms"], steps
     assert knee == {"users": steps[-2]["users"], "rps": steps[-2]["rps"]}, result
-    assert all(step["requests"] > 50 and step["errorRatio"] == 0 for step in steps), steps
-    # Each user keeps one request in flight, which the server holds at least busy_ms: wherever it is measured,
-    # the rate cannot pass users / latency (a busy machine only lowers it; requests counted twice would pass it).
-    for step in steps[:-1]:
-        most = step["users"] / (busy_ms(step["users"]) / 1000)
-        assert 0 < step["rps"] <= 1.05 * most, (step, most)
+    # Each step measured its own requests, none failed. (No bound on the rate: on a busy machine the users leave
+    # gaps between requests, fewer are in flight at the server, which then answers faster than busy_ms(users).)
+    assert all(step["requests"] > 50 and step["errorRatio"] == 0 and step["rps"] > 0 for step in steps), steps
     return knee["users"]
 
 
@@ -273,13 +271,12 @@ def test_a_calibration_finds_the_knee_and_finds_it_again_through_the_fleet(
         assert running["state"] == "running" and running["steps"][0]["held"], running
         result = wait_until(
             lambda: (body := fleet_master.api("GET", "/plans/busy-knee/calibration")[1])["state"] != "running" and body,
-            120,  # at most 4 steps of 10 s each (wall-clock steps: a slow machine does not make them longer)
+            90,  # 2 steps of 10 s each (wall-clock steps: a slow machine does not make them longer), and slack
             "the calibration's end",
             fleet_master.log,
         )
-        # Found again through the fleet: the same checks, on figures the master gathered from 2 workers (where
-        # the knee lands depends on how busy the machine is at the time, as it does standalone).
-        assert_knee_found(result)
+        # Found again through the fleet, from the figures the master gathered from 2 workers.
+        assert assert_knee_found(result) == standalone
 
         wait_until(lambda: fleet_master.stats()["state"] == "stopped", 30, "the run stopped by the calibration")
     finally:
