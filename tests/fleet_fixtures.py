@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import http.client
 import io
 import json
 import os
@@ -395,7 +396,9 @@ class FleetMaster(LocustMaster):
                 status, content = response.status, response.read()
         except urllib.error.HTTPError as error:
             status, content = error.code, error.read()
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+            # No HTTP answer (not listening yet, or, on a busy machine, its free port taken meanwhile by another
+            # process that speaks something else): as if nothing answered; a wait on it says what it waited for.
             return 0, None
         return status, json.loads(content) if content else None
 

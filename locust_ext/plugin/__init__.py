@@ -26,10 +26,6 @@ __all__ = ["options"]
 def on_init(environment: Environment, **_kwargs: Any) -> None:
     if environment.parsed_options is None:
         return
-    # gevent's loop caches its clock, and nothing ran the loop while Locust and the plan were imported: on a busy
-    # machine the clock lagged by seconds, so the `-t` timer Locust sets next fired at once (a 3 s run ended after
-    # 0.1 s). Bring the clock up to date first.
-    gevent.get_hub().loop.update_now()
     if environment.web_ui:
         gevent.spawn(answer_without_delay, environment.web_ui)
     runner = environment.runner
@@ -43,3 +39,7 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
     # no longer walks it, neither in each full collection during the run nor at exit, where that took a master
     # ~2.5 s of its Ctrl-C (measured: 4.0 s to exit, 1.3 s frozen).
     gc.freeze()
+    # gevent's loop caches its clock, and nothing ran the loop while Locust, the plan and this set-up were loaded:
+    # on a busy machine the clock lagged by seconds, so the `-t` timer Locust sets next fired at once (a 3 s run
+    # ended after 0.1 s). Bring the clock up to date, last.
+    gevent.get_hub().loop.update_now()
