@@ -462,3 +462,13 @@ def demo_plan(host: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def running_master(directory: Path, etcd_server: EtcdServer, name: str) -> Iterator[FleetMaster]:
+    """A master with the fleet and its web UI under a prefix of its own, for a module's page tests."""
+    prefix = f"/{name}-{uuid.uuid4().hex[:8]}/"
+    fleet_master = FleetMaster(directory / "unused.json", directory / "master.log", etcd_server, prefix)
+    try:
+        yield fleet_master.start()
+    finally:
+        fleet_master.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +107,12 @@ async def shoot(page: Page, name: str) -> None:
 
 def _css(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def open_browser(directory: Path) -> Iterator[PageBrowser]:
+    """A Chromium for a module's page tests, closed when the caller is done."""
+    page_browser = PageBrowser(directory)
+    try:
+        yield page_browser
+    finally:
+        page_browser.close()

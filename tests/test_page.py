@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,8 @@ from playwright.async_api import Page, expect
 
 from locust_ext.plan.importers import import_plan
 from locust_ext.plan.validation import load_plan, plan_to_json
-from tests.fleet_fixtures import AgentProcess, EtcdServer, FleetMaster, demo_plan, wait_until
-from tests.page_driver import PageBrowser, at, choose, helper_text, open_tab, shoot, step_card
+from tests.fleet_fixtures import AgentProcess, EtcdServer, FleetMaster, demo_plan, running_master, wait_until
+from tests.page_driver import PageBrowser, at, choose, helper_text, open_browser, open_tab, shoot, step_card
 from tests.test_importers import CHROME_CURL, HAR, HAZARD, POSTMAN
 
 pytestmark = pytest.mark.browser
@@ -29,13 +28,7 @@ AGENT_ID = "page-agent"
 
 @pytest.fixture(scope="module")
 def master(tmp_path_factory: pytest.TempPathFactory, etcd_server: EtcdServer) -> Iterator[FleetMaster]:
-    directory = tmp_path_factory.mktemp("page-master")
-    prefix = f"/page-{uuid.uuid4().hex[:8]}/"
-    fleet_master = FleetMaster(directory / "unused.json", directory / "master.log", etcd_server, prefix)
-    try:
-        yield fleet_master.start()
-    finally:
-        fleet_master.stop()
+    yield from running_master(tmp_path_factory.mktemp("page-master"), etcd_server, "page")
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +44,7 @@ def agent(tmp_path_factory: pytest.TempPathFactory, master: FleetMaster) -> Iter
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PageBrowser]:
-    page_browser = PageBrowser(tmp_path_factory.mktemp("page-failures"))
-    try:
-        yield page_browser
-    finally:
-        page_browser.close()
+    yield from open_browser(tmp_path_factory.mktemp("page-failures"))
 
 
 def fleet_url(master: FleetMaster, plan: str = "") -> str:

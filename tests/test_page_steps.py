@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import copy
 import re
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from tests.fleet_fixtures import EtcdServer, FleetMaster
-from tests.page_driver import PageBrowser, at, open_tab, step_card
+from tests.fleet_fixtures import EtcdServer, FleetMaster, running_master
+from tests.page_driver import PageBrowser, at, open_browser, open_tab, step_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -36,22 +35,12 @@ LOADED_MS = 30_000
 
 @pytest.fixture(scope="module")
 def master(tmp_path_factory: pytest.TempPathFactory, etcd_server: EtcdServer) -> Iterator[FleetMaster]:
-    directory = tmp_path_factory.mktemp("page-steps-master")
-    prefix = f"/page-steps-{uuid.uuid4().hex[:8]}/"
-    fleet_master = FleetMaster(directory / "unused.json", directory / "master.log", etcd_server, prefix)
-    try:
-        yield fleet_master.start()
-    finally:
-        fleet_master.stop()
+    yield from running_master(tmp_path_factory.mktemp("page-steps-master"), etcd_server, "page-steps")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PageBrowser]:
-    page_browser = PageBrowser(tmp_path_factory.mktemp("page-steps-failures"))
-    try:
-        yield page_browser
-    finally:
-        page_browser.close()
+    yield from open_browser(tmp_path_factory.mktemp("page-steps-failures"))
 
 
 def selected_tab(page: Page, step: str) -> Locator:

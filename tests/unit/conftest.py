@@ -14,14 +14,15 @@ import importlib
 import os
 import sys
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 import locust_ext  # noqa: F401
+from tests import fleet_fixtures
 from tests.fleet_fixtures import EtcdServer
 from tests.unit.discovery_host import DiscoveryProcess
 
+etcd_server = fleet_fixtures.etcd_server  # the session fixture, offered to this folder
 _DISCOVERY = pytest.StashKey[DiscoveryProcess]()
 
 
@@ -39,14 +40,9 @@ _import_locust_unpatched()
 
 
 @pytest.fixture(scope="session")
-def etcd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EtcdServer]:
-    """One etcd on loopback for every etcd-backed unit test; tests keep apart by their key prefix."""
-    server = EtcdServer(tmp_path_factory.mktemp("unit-etcd"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def etcd(etcd_server: EtcdServer) -> EtcdServer:
+    """The session's one etcd on loopback (tests/fleet_fixtures.py); tests keep apart by their key prefix."""
+    return etcd_server
 
 
 @pytest.fixture

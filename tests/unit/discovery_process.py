@@ -14,7 +14,7 @@ import sys  # noqa: E402
 
 import gevent  # noqa: E402
 import grpc.experimental.gevent as grpc_gevent  # noqa: E402
-from gevent.select import select  # noqa: E402
+from gevent.fileobject import FileObjectPosix  # noqa: E402
 
 grpc_gevent.init_gevent()
 
@@ -25,11 +25,9 @@ directories: dict[str, AgentDirectory] = {}
 
 
 def read_commands() -> None:
-    while True:
-        select([sys.stdin], [], [])
-        line = sys.stdin.readline()
-        if not line:
-            sys.exit(0)
+    # A cooperative reader: two commands that arrive together are both read (a select on the buffered sys.stdin
+    # would wait for more bytes while the second sat in its buffer).
+    for line in FileObjectPosix(sys.stdin.fileno(), "r"):
         command, *args = line.split()
         if command == "watch":
             endpoint, prefix = args
@@ -37,6 +35,7 @@ def read_commands() -> None:
             directories[prefix].start()
         elif command == "stop":
             directories.pop(args[0]).stop()
+    sys.exit(0)
 
 
 def main() -> None:
