@@ -13,6 +13,8 @@ import itertools
 import json
 import logging
 import math
+import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -27,7 +29,7 @@ import pytest
 from locust_ext.browser import guard, probe, runtime, screenshots
 from locust_ext.users.vitals import VitalsTracker
 from tests.fleet_fixtures import wait_until
-from tests.helpers import ROOT, FleetRun, run_fleet
+from tests.helpers import BIN, ROOT, FleetRun, run_fleet
 from tests.reliability import record
 
 pytestmark = pytest.mark.browser
@@ -92,8 +94,7 @@ def steps_seen(events: list[dict[str, Any]], ok: bool | None = None, since: floa
 
 
 def stop_locust(work: Path) -> None:
-    """Ask the probe in the Locust process running in `work` to end the run as -t does (a SIGTERM would not do:
-    Locust then closes the plugin's browser runtime before stopping the users, and a user launches a new one)."""
+    """Ask the probe in the Locust process running in `work` to end the run as -t does."""
     (work / "probe-stop").touch()
 
 
@@ -360,8 +361,44 @@ def test_killed_or_hung_chromium_is_replaced_and_the_next_iterations_succeed(tmp
     )
 
 
+def test_a_sigterm_mid_journey_stops_the_users_then_their_browser(tmp_path: Path, demo_app: str) -> None:
+    """What `kill` and a cancelled CI job send: the users stop first, so no step fails in a browser closing under
+    it, and Chromium and its driver end with the process."""
+    plan = ROOT / "examples" / "plans" / "demo-browser.json"
+    command = [str(BIN / "locust"), "-f", str(PROBE), "--headless", "--fleet-plan", str(plan), "-H", demo_app]
+    command += ["-u", "4", "-r", "4", "-t", f"{RUN_AT_MOST_S}s"]
+    with (tmp_path / "locust.log").open("w") as log:
+        locust = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until(
+            lambda: sum(steps_seen(live_events(tmp_path), ok=True).values()) >= 20 or locust.poll() is not None,
+            RUN_AT_MOST_S,
+            "20 browser steps passed",
+        )
+        descendants = psutil.Process(locust.pid).children(recursive=True)
+        assert any("chrom" in name_of(process) for process in descendants), "no Chromium under the run"
+        locust.send_signal(signal.SIGTERM)
+        returncode = locust.wait(timeout=60)
+    finally:
+        locust.kill()
+    output = (tmp_path / "locust.log").read_text()
+    assert returncode == 0, output
+    assert [event for event in live_events(tmp_path) if event["error"]] == [], output
+    # They end as the run shuts down; one may still be on its way out, or not yet reaped.
+    psutil.wait_procs(descendants, timeout=10)
+    left = [process for process in descendants if not gone(process)]
+    assert left == [], f"still running after the run ended: {left}"
+
+
 def requests_per_second(run: FleetRun, name: str) -> float:
     return float(run.stats[name]["Requests/s"])
+
+
+def name_of(process: psutil.Process) -> str:
+    try:
+        return process.name()
+    except psutil.NoSuchProcess:
+        return ""
 
 
 def gone(process: psutil.Process) -> bool:

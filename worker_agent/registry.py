@@ -110,6 +110,7 @@ class Registry:
         self._registered_once = True
 
     def _report_outage(self, reason: str) -> None:
-        if self._outage is None:
+        # Once per reason: an etcd that was away and now refuses the password says so, not only that it was away.
+        if reason != self._outage:
             logger.warning("%s; retrying every %g s", reason, RETRY_S)
         self._outage = reason

@@ -81,9 +81,10 @@ class AgentDirectory:
         self._last_healthy = time.time()
 
     def _mark_unavailable(self, reason: str) -> None:
-        if self.error is None:
-            logger.warning("discovery unavailable: %s; retrying with backoff", reason)
-        self.error = f"discovery unavailable: {reason}"
+        error = f"discovery unavailable: {reason}"
+        if error != self.error:
+            logger.warning("%s; retrying with backoff", error)
+        self.error = error
 
     def _replace(self, entries: list[Entry]) -> None:
         agents = {}

@@ -48,7 +48,9 @@ def set_up_plan(environment: Environment) -> PlanSetup:
     if plan is not None:
         configure(plan)
     environment.events.test_start.add_listener(lambda **_kwargs: state.screenshots.clear())
-    environment.events.quitting.add_listener(lambda **_kwargs: state.shut_down_browser())
+    # `quit`, not `quitting`: Locust fires quitting before it stops the users, whose steps would then fail in a
+    # closed browser, and who would launch a new one that kept the process from ending.
+    environment.events.quit.add_listener(lambda **_kwargs: state.shut_down_browser())
     return PlanSetup(plan, configure, target_rate)
 
 

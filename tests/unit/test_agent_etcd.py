@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from locust_ext.plan.validation import parse_plan
-from locust_ext.wire.etcd import Etcd
+from locust_ext.wire.etcd import Etcd, EtcdAccess
 from tests.conftest import free_port
 from tests.fleet_fixtures import EtcdServer
 from worker_agent.agent import Agent, Reply, RunRequest
@@ -124,6 +124,34 @@ def test_an_agent_that_cannot_reach_etcd_says_so_once_and_keeps_trying(
     assert len(messages) == 1
     assert messages[0].startswith(f"etcd unavailable (127.0.0.1:{port}: ")
     assert messages[0].endswith("start etcd or fix --fleet-etcd; retrying every 1 s")
+
+
+def test_an_agent_says_so_again_when_etcd_refuses_it_for_a_new_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = EtcdServer(tmp_path / "etcd")
+    server.start()
+    server.etcdctl("user", "add", "root:root-password")
+    server.etcdctl("auth", "enable")
+    server.stop()
+    access = EtcdAccess(user="fleet", password="not-the-password")
+    registry = Registry(Etcd(server.endpoint, timeout=1, access=access), "/x/agents/a1", 3, {})
+    with caplog.at_level(logging.WARNING, logger="worker_agent.registry"):
+        registry.start()
+        try:
+            eventually(lambda: caplog.records, "a warning about etcd away")
+            server.start()
+            eventually(lambda: len(caplog.records) > 1, "a warning about the password")
+            time.sleep(1.2)
+        finally:
+            registry.close()
+            server.stop()
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2, messages
+    assert messages[0].endswith("start etcd or fix --fleet-etcd; retrying every 1 s")
+    assert "authentication failed" in messages[1]
+    hint = "check etcd's user, password and role for this prefix (--fleet-etcd-user/-password)"
+    assert messages[1].endswith(f"{hint}; retrying every 1 s")
 
 
 class Agents:
