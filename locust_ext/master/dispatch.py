@@ -1,7 +1,7 @@
 """Dispatch: the master's gRPC calls to agents, fanned out concurrently with a timeout per agent.
 
-gRPC is wrapped here only. Inside the gevent-patched master, `grpc.experimental.gevent.init_gevent()`
-must run before the first channel (plugin.py does it), so a call blocks its greenlet, not the hub.
+The master's gRPC is wrapped here only. Inside the gevent-patched master, `use_gevent()` must run before the
+first channel (etcd's included), so that a call blocks its greenlet, not the hub.
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ _MAX_CONCURRENT_CALLS = 100
 
 # A call: the stub's method applied to the request, given the call options (timeout, metadata).
 Call = Callable[..., Any]
+
+
+def use_gevent() -> None:
+    """Make gRPC cooperate with gevent in this process (the master's; once, before any channel)."""
+    import grpc.experimental.gevent as grpc_gevent
+
+    grpc_gevent.init_gevent()
 
 
 class Dispatcher:

@@ -12,7 +12,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner
 
 from locust_ext.master.discovery import AgentDirectory
-from locust_ext.master.dispatch import Dispatcher
+from locust_ext.master.dispatch import Dispatcher, use_gevent
 from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanStore, RevisionConflict
 from locust_ext.master.web.hooks import add_web_ui
@@ -43,10 +43,8 @@ def start_fleet(
     configure: Callable[[Plan], None],
     target_rate: TargetRate,
 ) -> None:
-    import grpc.experimental.gevent as grpc_gevent
-
     options = parsed_options(environment)
-    grpc_gevent.init_gevent()
+    use_gevent()
     flags = {name: f"--fleet-etcd-{name}" for name in ("user", "password", "ca", "cert", "key")}
     try:
         access = EtcdAccess.from_options(
