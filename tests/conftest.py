@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -23,10 +25,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker("unit" if UNIT_TESTS in item.path.parents else "e2e")
 
 
+def _ports_below_the_ephemeral_range() -> range:
+    """Ports a test hands to a server it starts: below the range outgoing connections draw their local port from,
+    so that no connect() elsewhere can take a port between the moment it is found free and the server's bind."""
+    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    return range(max(1024, ephemeral_low - 12000), ephemeral_low)
+
+
+_SERVER_PORTS = _ports_below_the_ephemeral_range()
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on, never the same one twice in a session."""
+    for _ in range(1000):
+        port = random.choice(_SERVER_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {_SERVER_PORTS} after 1000 tries")
 
 
 @pytest.fixture(scope="session")
