@@ -5,6 +5,7 @@ Messages say what was expected and what came: `assert STATUS EQ 200: got 503`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from locust_ext.plan.extractors import ResponseView, compile_jsonpath, compile_regex, compile_xpath
@@ -152,10 +153,14 @@ def _matching(value: Template) -> Compare:
 
 
 def _number(text: str) -> float | None:
+    """The text as a finite number, else None: "NaN" equals "NaN" as text, and "1_000" is not Python's 1000."""
+    if "_" in text:
+        return None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
 
 
 def shorten(text: str) -> str:

@@ -120,6 +120,7 @@ Query = Callable[[ResponseView], "str | None"]
 # What an XPath evaluation returns, which lxml types as Any: a boolean, a number, a string, or a node-set
 # (elements, text and attribute values, namespace tuples).
 _XPathResult = bool | float | str | list[object]
+_XPATH_PROBE = etree.fromstring("<html><body><a href='#'>a</a></body></html>")
 
 
 def compile_jsonpath(expr: str) -> Query:
@@ -175,7 +176,9 @@ def compile_xpath(expr: str) -> Query:
     """An XPath query on the HTML/XML body: the first node's text, an attribute's value, or a computed value."""
     try:
         compiled = etree.XPath(expr)
-    except etree.XPathSyntaxError as error:
+        # Syntax is checked when compiled; an unknown function or namespace prefix only when evaluated.
+        compiled(_XPATH_PROBE)
+    except (etree.XPathSyntaxError, etree.XPathEvalError) as error:
         raise ValueError(f"not a valid XPath ({error})") from None
 
     def query(view: ResponseView) -> str | None:
@@ -219,7 +222,7 @@ def compile_regex_query(expr: str) -> Query:
         match = pattern.search(view.text)
         if match is None:
             return None
-        return match.group(1) if pattern.groups else match.group(0)
+        return (match.group(1) or "") if pattern.groups else match.group(0)
 
     return query
 

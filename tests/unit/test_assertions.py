@@ -92,6 +92,20 @@ def test_assertions_that_fail_say_what_was_expected_and_what_came(
     assert check(on, op, value, expr) == message
 
 
+@pytest.mark.parametrize(
+    ("actual", "op", "expected", "holds"),
+    [
+        (b"NaN", "EQ", "NaN", True),
+        (b"inf", "EQ", "inf", True),
+        (b"1_000", "EQ", "1000", False),
+        (b"1e3", "EQ", "1000", True),
+        (b"NaN", "GT", "1", False),
+    ],
+)
+def test_only_finite_numbers_compare_as_numbers(actual: bytes, op: str, expected: str, holds: bool) -> None:
+    assert (check("BODY", op, expected, seen=response(content=actual, content_type="text/plain")) is None) == holds
+
+
 def test_a_status_assertion_reports_the_status_that_came() -> None:
     assert check("STATUS", "EQ", "200", seen=response(status=503)) == "assert STATUS EQ 200: got 503"
 

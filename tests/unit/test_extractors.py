@@ -139,7 +139,7 @@ def test_an_xpath_condition_that_does_not_hold_saves_false() -> None:
     assert saved("XPATH", "boolean(//table)", view(PAGE, "text/html")) == "false"
 
 
-@pytest.mark.parametrize("expr", ["//a[", "//*[@", "///"])
+@pytest.mark.parametrize("expr", ["//a[", "//*[@", "///", "upper-case(//a)", "//h:a", "//a[$page]"])
 def test_an_invalid_xpath_is_refused_when_compiled(expr: str) -> None:
     with pytest.raises(ValueError, match=r"^not a valid XPath \("):
         compile_xpath(expr)
@@ -152,6 +152,8 @@ def test_an_invalid_xpath_is_refused_when_compiled(expr: str) -> None:
         (r"\d+\.\d+", "2.5"),
         (r'"id": (\d+).*"n": (\d+)', "7"),
         (r"(?P<first>\w+)", "items"),
+        # It matched, through the branch without the group: an empty value, not "matched nothing".
+        (r"(absent)|items", ""),
     ],
 )
 def test_regex_saves_the_first_group_or_the_whole_match(expr: str, expected: str) -> None:
