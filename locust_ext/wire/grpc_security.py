@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,10 @@ class GrpcSecurity:
                 f"{flags['token']}: expected at least 16 characters without surrounding spaces "
                 "(a random one: python -c 'import secrets; print(secrets.token_urlsafe())')"
             )
-        return cls(_read(cert, flags["cert"]), _read(key, flags["key"]), _read(ca, flags["ca"]), token)
+        security = cls(_read(cert, flags["cert"]), _read(key, flags["key"]), _read(ca, flags["ca"]), token)
+        if cert:
+            _check_pair(cert, key, flags)
+        return security
 
     @property
     def tls(self) -> bool:
@@ -142,3 +146,15 @@ def _read(path: str, flag: str) -> bytes:
     if b"-----BEGIN " not in data:
         raise SecurityConfigError(f"{flag}: {path} is not PEM (expected a '-----BEGIN ...' block)")
     return data
+
+
+def _check_pair(cert: str, key: str, flags: dict[str, str]) -> None:
+    """gRPC finds a key that is not the certificate's only when it binds, and then says only that it could not."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key, password=lambda: b"")  # gRPC cannot use an encrypted key either
+    except ssl.SSLError as error:
+        raise SecurityConfigError(
+            f"{flags['cert']} and {flags['key']}: {key} is not the key of {cert}, or not an unencrypted PEM key "
+            f"({error.reason})"
+        ) from None

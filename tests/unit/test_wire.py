@@ -34,6 +34,8 @@ def pem(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ca.cert_pem.write_to_path(str(files["ca"]))
     agent.cert_chain_pems[0].write_to_path(str(files["cert"]))
     agent.private_key_pem.write_to_path(str(files["key"]))
+    ca.issue_cert("127.0.0.2").private_key_pem.write_to_path(str(directory / "other-key.pem"))
+    files["other-key"] = directory / "other-key.pem"
     (directory / "plain.txt").write_text("not a certificate")
     files["plain"] = directory / "plain.txt"
     return files
@@ -88,6 +90,15 @@ def test_a_certificate_needs_its_key(pem: dict[str, Path], cert: str, key: str, 
     with pytest.raises(SecurityConfigError) as caught:
         GrpcSecurity.from_options(str(pem[cert]) if cert else "", str(pem[key]) if key else "", "", "", FLAGS)
     assert str(caught.value) == message
+
+
+def test_a_key_that_is_not_the_certificates_is_refused_before_any_port_is_bound(pem: dict[str, Path]) -> None:
+    with pytest.raises(SecurityConfigError) as caught:
+        GrpcSecurity.from_options(str(pem["cert"]), str(pem["other-key"]), "", "", FLAGS)
+    assert str(caught.value) == (
+        f"--tls-cert and --tls-key: {pem['other-key']} is not the key of {pem['cert']}, or not an unencrypted PEM key "
+        "(KEY_VALUES_MISMATCH)"
+    )
 
 
 @pytest.mark.parametrize("token", ["short", " " + TOKEN, TOKEN + "\n", "x" * 15])
