@@ -71,7 +71,7 @@ function StepResult({ step }: { step: TryStep }) {
             <Typography variant="body2" sx={{ fontFamily: 'monospace' }}>
               {check.label}
             </Typography>
-            {check.kind === 'save' && check.ok && 'value' in check && (
+            {check.kind === 'save' && check.ok && check.value != null && (
               <Typography variant="body2" color="text.secondary">
                 = {JSON.stringify(check.value)}
               </Typography>

@@ -222,20 +222,27 @@ PATHS: dict[str, Any] = {
 }
 
 _CHECK = _obj(
-    {"kind": {"enum": ["status", "assert", "save"]}, "label": _STRING, "ok": {"type": "boolean"}, "message": _STRING},
+    {
+        "kind": {"enum": ["status", "assert", "save"]},
+        "label": _STRING,
+        "ok": {"type": "boolean"},
+        "message": _STRING,
+        "value": {"type": ["string", "null"], "description": "a save's value; null when nothing was saved"},
+    },
     ["kind", "label", "ok", "message"],
 )
+_HEADERS = {"type": "object", "additionalProperties": _STRING}
 _TRY_STEP = _obj(
     {
         "name": _STRING,
         "path": _STRING,
         "ok": {"type": "boolean"},
         "error": _STRING,
-        "request": _obj({"method": _STRING, "url": _STRING, "headers": {"type": "object"}, "body": _STRING}),
+        "request": _obj({"method": _STRING, "url": _STRING, "headers": _HEADERS, "body": _STRING}),
         "response": _obj(
             {
                 "status": {"type": "integer"},
-                "headers": {"type": "object"},
+                "headers": _HEADERS,
                 "body": _STRING,
                 "bodyBytes": {"type": "integer"},
                 "timeMs": {"type": "number"},
