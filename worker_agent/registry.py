@@ -69,7 +69,7 @@ class Registry:
                 delay = self._sync()
             except EtcdUnavailable as error:
                 self._lease = None
-                self._report_outage(str(error))
+                self._report_outage(error)
                 delay = RETRY_S
             except LeaseNotFound:
                 # Revoked or expired while this agent was writing a new value: register again at once.
@@ -109,8 +109,9 @@ class Registry:
         self._outage = None
         self._registered_once = True
 
-    def _report_outage(self, reason: str) -> None:
-        # Once per reason: an etcd that was away and now refuses the password says so, not only that it was away.
-        if reason != self._outage:
-            logger.warning("%s; retrying every %g s", reason, RETRY_S)
-        self._outage = reason
+    def _report_outage(self, error: EtcdUnavailable) -> None:
+        # Once per kind of outage (what to do about it): an etcd that was away and now refuses the password says so,
+        # while a connection that fails, then times out, is one outage.
+        if error.hint != self._outage:
+            logger.warning("%s; retrying every %g s", error, RETRY_S)
+        self._outage = error.hint

@@ -28,6 +28,7 @@ class AgentDirectory:
         self.key_prefix = agents_prefix(prefix)
         self.agents: dict[str, dict[str, Any]] = {}
         self.error: str | None = "discovery is starting"
+        self._outage_kind = ""
         self._last_healthy = 0.0
         self._greenlet: gevent.Greenlet | None = None
         self._cancel_watch = None
@@ -67,10 +68,10 @@ class AgentDirectory:
                     self._apply(change)
                     self._last_healthy = time.time()
             except EtcdUnavailable as error:
-                self._mark_unavailable(str(error))
+                self._mark_unavailable(str(error), error.hint)
             except Exception as error:  # discovery must outlive any surprise; the master never stops for it
                 logger.exception("discovery failed unexpectedly; retrying")
-                self._mark_unavailable(repr(error))
+                self._mark_unavailable(repr(error), repr(error))
             gevent.sleep(backoff)
             backoff = min(backoff * 2, _BACKOFF_MAX_S)
 
@@ -80,11 +81,12 @@ class AgentDirectory:
         self.error = None
         self._last_healthy = time.time()
 
-    def _mark_unavailable(self, reason: str) -> None:
-        error = f"discovery unavailable: {reason}"
-        if error != self.error:
-            logger.warning("%s; retrying with backoff", error)
-        self.error = error
+    def _mark_unavailable(self, reason: str, kind: str) -> None:
+        """`error` always says the latest reason; the log, each new kind of outage (see EtcdUnavailable.hint)."""
+        if self.error is None or kind != self._outage_kind:
+            logger.warning("discovery unavailable: %s; retrying with backoff", reason)
+        self._outage_kind = kind
+        self.error = f"discovery unavailable: {reason}"
 
     def _replace(self, entries: list[Entry]) -> None:
         agents = {}

@@ -25,7 +25,11 @@ _FAILURES = (etcd_exceptions.Etcd3Exception, grpc.RpcError, ConnectionError, Tim
 
 
 class EtcdUnavailable(ConnectionError):
-    """No etcd endpoint answered."""
+    """No etcd endpoint answered; `hint` says what to do (the same for every timeout or refusal of one kind)."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class LeaseNotFound(LookupError):
@@ -130,7 +134,7 @@ class Etcd:
             hint = f"check etcd's user, password and role for this prefix ({self.option}-user/-password)"
         elif any("SSL" in error or "handshake" in error or "certificate" in error for error in errors):
             hint = f"check the TLS options ({self.option}-ca, -cert, -key) against etcd's certificates"
-        raise EtcdUnavailable(f"etcd unavailable ({'; '.join(errors)}); {hint}")
+        raise EtcdUnavailable(f"etcd unavailable ({'; '.join(errors)}); {hint}", hint)
 
     def _call_current(self, action: Callable[[Any], Any]) -> Any:
         client = self._connected()
@@ -223,7 +227,7 @@ class Etcd:
                         value = None if isinstance(event, DeleteEvent) else event.value.decode()
                         yield Change(event.key.decode(), value, event.mod_revision)
             except _FAILURES as error:
-                raise EtcdUnavailable(f"etcd watch on {prefix} ended: {_reason(error)}") from None
+                raise EtcdUnavailable(f"etcd watch on {prefix} ended: {_reason(error)}", "the watch ended") from None
 
         return changes(), cancel
 
