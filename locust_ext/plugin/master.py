@@ -17,7 +17,13 @@ from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanStore, RevisionConflict
 from locust_ext.master.web.hooks import add_web_ui
 from locust_ext.plan.validation import Plan, plan_to_json
-from locust_ext.plugin.plan_setup import exit_bad_input, parsed_options, report_calibrations, set_up_plan
+from locust_ext.plugin.plan_setup import (
+    exit_bad_input,
+    parsed_options,
+    report_calibrations,
+    report_thresholds,
+    set_up_plan,
+)
 from locust_ext.users import calibration
 from locust_ext.users.pacing import TargetRate
 from locust_ext.wire.etcd import Etcd, EtcdAccess, EtcdUnavailable
@@ -32,6 +38,7 @@ AGENTS_WAIT_S = 10.0
 def set_up(environment: Environment, runner: MasterRunner) -> None:
     setup = set_up_plan(environment)
     report_calibrations(environment)
+    report_thresholds(environment)
     if parsed_options(environment).fleet_etcd != "none":
         start_fleet(environment, runner, setup.plan, setup.configure, setup.target_rate)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from locust.env import Environment
 
-from locust_ext.plugin.plan_setup import report_calibrations, set_up_plan
+from locust_ext.plugin.plan_setup import report_calibrations, report_thresholds, set_up_plan
 
 
 def set_up(environment: Environment) -> None:
     set_up_plan(environment)
     report_calibrations(environment)
+    report_thresholds(environment)

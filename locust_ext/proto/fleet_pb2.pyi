@@ -26,7 +26,7 @@ JSON_VALUE_FIELD_NUMBER: _ClassVar[int]
 json_value: _descriptor.FieldDescriptor
 
 class Plan(_message.Message):
-    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets")
+    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets", "thresholds")
     class VariablesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,7 @@ class Plan(_message.Message):
     USERS_FIELD_NUMBER: _ClassVar[int]
     LOAD_FIELD_NUMBER: _ClassVar[int]
     SECRETS_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     name: str
     host: str
     session: bool
@@ -58,7 +59,8 @@ class Plan(_message.Message):
     users: Users
     load: Load
     secrets: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ..., secrets: _Optional[_Iterable[str]] = ...) -> None: ...
+    thresholds: _containers.RepeatedCompositeFieldContainer[Threshold]
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ..., secrets: _Optional[_Iterable[str]] = ..., thresholds: _Optional[_Iterable[_Union[Threshold, _Mapping]]] = ...) -> None: ...
 
 class Load(_message.Message):
     __slots__ = ("target_rps", "step", "stages", "calibrate")
@@ -85,24 +87,36 @@ class Calibration(_message.Message):
     def __init__(self, users_per_step: _Optional[int] = ..., step_duration_s: _Optional[float] = ..., max_users: _Optional[int] = ..., thresholds: _Optional[_Iterable[_Union[Threshold, _Mapping]]] = ...) -> None: ...
 
 class Threshold(_message.Message):
-    __slots__ = ("metric", "step", "max")
+    __slots__ = ("metric", "step", "max", "min", "abort_on_fail", "abort_grace_s")
     class Metric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         METRIC_UNSPECIFIED: _ClassVar[Threshold.Metric]
         P95_MS: _ClassVar[Threshold.Metric]
         ERROR_RATIO: _ClassVar[Threshold.Metric]
         LCP_P75_MS: _ClassVar[Threshold.Metric]
+        RPS: _ClassVar[Threshold.Metric]
+        P50_MS: _ClassVar[Threshold.Metric]
+        P99_MS: _ClassVar[Threshold.Metric]
     METRIC_UNSPECIFIED: Threshold.Metric
     P95_MS: Threshold.Metric
     ERROR_RATIO: Threshold.Metric
     LCP_P75_MS: Threshold.Metric
+    RPS: Threshold.Metric
+    P50_MS: Threshold.Metric
+    P99_MS: Threshold.Metric
     METRIC_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     MAX_FIELD_NUMBER: _ClassVar[int]
+    MIN_FIELD_NUMBER: _ClassVar[int]
+    ABORT_ON_FAIL_FIELD_NUMBER: _ClassVar[int]
+    ABORT_GRACE_S_FIELD_NUMBER: _ClassVar[int]
     metric: Threshold.Metric
     step: str
     max: float
-    def __init__(self, metric: _Optional[_Union[Threshold.Metric, str]] = ..., step: _Optional[str] = ..., max: _Optional[float] = ...) -> None: ...
+    min: float
+    abort_on_fail: bool
+    abort_grace_s: float
+    def __init__(self, metric: _Optional[_Union[Threshold.Metric, str]] = ..., step: _Optional[str] = ..., max: _Optional[float] = ..., min: _Optional[float] = ..., abort_on_fail: _Optional[bool] = ..., abort_grace_s: _Optional[float] = ...) -> None: ...
 
 class StepLoad(_message.Message):
     __slots__ = ("users_per_step", "step_duration_s", "max_users")

@@ -1,8 +1,9 @@
 """What one Locust process keeps for its plan users, kept with the process's Locust Environment.
 
 Locust's Environment has no place for a plugin's state, so it is kept here, by Environment: the pacer every HTTP
-step waits on, the screenshots browser users keep, and the process's one browser runtime (started at first use).
-An Environment made in a test has its own, apart from any other.
+step waits on, the screenshots browser users keep, the run's thresholds (on a master or standalone), and the
+process's one browser runtime (started at first use). An Environment made in a test has its own, apart from any
+other.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from locust.env import Environment
 from locust_ext.browser.runtime import BrowserRuntime, chromium_path
 from locust_ext.browser.screenshots import ScreenshotStore
 from locust_ext.users.pacing import Pacer
+from locust_ext.users.thresholds import RunThresholds
 
 
 class ProcessState:
     def __init__(self) -> None:
         self.pacer = Pacer()
         self.screenshots = ScreenshotStore()
+        self.thresholds = RunThresholds()
         self._browser: BrowserRuntime | None = None
 
     @property
