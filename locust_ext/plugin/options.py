@@ -77,6 +77,13 @@ def add_arguments(parser: Any) -> None:
         help="locust-fleet: the token agents started with --token require on every call (prefer the environment)",
         include_in_web_ui=False,
     )
+    parser.add_argument(
+        "--fleet-metrics-token",
+        default="",
+        env_var="LOCUST_FLEET_METRICS_TOKEN",
+        help="locust-fleet: with --web-login, the bearer token a Prometheus scrape of /metrics must send",
+        include_in_web_ui=False,
+    )
     group.add_argument(
         "--fleet-advertise-host",
         default="127.0.0.1",

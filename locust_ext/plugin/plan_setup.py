@@ -99,7 +99,9 @@ def configure_users(environment: Environment, target_rate: TargetRate, plan: Pla
     environment.user_classes[:] = classes
     target_rate.set_target(plan.load.target_rps)
     if not isinstance(environment.runner, WorkerRunner):
-        process_state(environment).thresholds.set(plan.thresholds)
+        state = process_state(environment)
+        state.plan = plan
+        state.thresholds.set(plan.thresholds)
         shape = plan_shape(plan, environment)
         if shape is not None:
             shape.runner = environment.runner
@@ -136,7 +138,9 @@ def report_calibrations(environment: Environment) -> None:
 def report_thresholds(environment: Environment) -> None:
     """The plan's thresholds, watched during each run; at the end of the process, their verdicts, and exit code 3
     when one broke."""
-    thresholds = process_state(environment).thresholds
+    state = process_state(environment)
+    environment.events.test_start.add_listener(lambda **_kwargs: state.start_run())
+    thresholds = state.thresholds
     thresholds.attach(environment)
 
     def on_quitting(**_kwargs: Any) -> None:
