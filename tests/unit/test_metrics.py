@@ -101,7 +101,7 @@ def test_the_histogram_agrees_with_locusts_own_p95_within_a_bucket(
 ) -> None:
     low, high = spread
     for index in range(400):
-        environment.stats.log_request("GET", "browse", low + (high - low) * (index % 97) / 96, 10)
+        environment.stats.log_request("GET", "browse", low + (high - low) * (index % 97) // 96, 10)
     _, text = scrape(environment)
     [family] = [family for family in text_string_to_metric_families(text) if family.name.endswith("duration_seconds")]
     buckets = sorted(
