@@ -62,7 +62,9 @@ def test_the_wrapper_itself_may_use_its_outside_system(path: str, source: str) -
     assert banned(path, source) == []
 
 
-@pytest.mark.parametrize("module", ["locust", "gevent", "grpc", "socket", "flask", "httpx", "pyetcd", "playwright", "prometheus_client"])
+@pytest.mark.parametrize(
+    "module", ["locust", "gevent", "grpc", "socket", "flask", "httpx", "pyetcd", "playwright", "prometheus_client"]
+)
 def test_the_plan_package_stays_pure(module: str) -> None:
     messages = banned("locust_ext/plan/planted.py", f"import {module}\n")
     assert len(messages) == 1 and "locust_ext/plan/ is pure" in messages[0], messages
