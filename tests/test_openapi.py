@@ -72,6 +72,7 @@ def test_real_answers_conform_to_the_description(
         ("GET", "/schema", "/schema", None),
         ("GET", "/screenshots", "/screenshots", None),
         ("GET", "/rate", "/rate", None),
+        ("GET", "/thresholds", "/thresholds", None),
         ("GET", "/screenshots/999.png", "/screenshots/{id}.png", None),
         ("DELETE", "/plans/fleet-demo", "/plans/{name}", None),
         ("DELETE", "/plans/fleet-demo", "/plans/{name}", None),

@@ -641,3 +641,29 @@ class CalibrationKnee(_message.Message):
     users: int
     rps: float
     def __init__(self, users: _Optional[int] = ..., rps: _Optional[float] = ...) -> None: ...
+
+class ThresholdReport(_message.Message):
+    __slots__ = ("run", "plan", "verdicts", "aborted_by")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    VERDICTS_FIELD_NUMBER: _ClassVar[int]
+    ABORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    run: str
+    plan: str
+    verdicts: _containers.RepeatedCompositeFieldContainer[ThresholdVerdict]
+    aborted_by: str
+    def __init__(self, run: _Optional[str] = ..., plan: _Optional[str] = ..., verdicts: _Optional[_Iterable[_Union[ThresholdVerdict, _Mapping]]] = ..., aborted_by: _Optional[str] = ...) -> None: ...
+
+class ThresholdVerdict(_message.Message):
+    __slots__ = ("threshold", "label", "value", "held", "problem")
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    threshold: Threshold
+    label: str
+    value: float
+    held: bool
+    problem: str
+    def __init__(self, threshold: _Optional[_Union[Threshold, _Mapping]] = ..., label: _Optional[str] = ..., value: _Optional[float] = ..., held: _Optional[bool] = ..., problem: _Optional[str] = ...) -> None: ...

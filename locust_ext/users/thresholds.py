@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import gevent
 from locust.env import Environment
@@ -19,6 +20,7 @@ from locust.stats import RequestStats, calculate_response_time_percentile, diff_
 
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.vitals import VITALS
+from locust_ext.wire.records import record_json
 
 logger = logging.getLogger(__name__)
 Metric = fleet_pb2.Threshold.Metric
@@ -177,6 +179,21 @@ class RunThresholds:
         after = snapshot(self._environment.stats)
         self.verdicts = [evaluate(threshold, {}, after, seconds, "the run's") for threshold in self.thresholds]
         return self.verdicts
+
+    def report(self, run: str, plan: str) -> dict[str, Any]:
+        """The verdicts as the API serves them (a ThresholdReport record)."""
+        verdicts = [
+            fleet_pb2.ThresholdVerdict(
+                threshold=verdict.threshold,
+                label=describe(verdict.threshold),
+                value=verdict.value,
+                held=verdict.held,
+                problem=verdict.problem or "",
+            )
+            for verdict in self.verdicts
+        ]
+        aborted_by = describe(self.aborted_by.threshold) if self.aborted_by is not None else None
+        return record_json(fleet_pb2.ThresholdReport(run=run, plan=plan, verdicts=verdicts, aborted_by=aborted_by))
 
     def report_lines(self) -> list[str]:
         """The verdicts, for the end of a headless run."""

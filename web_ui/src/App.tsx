@@ -30,6 +30,7 @@ import { ImportDialog } from './ImportDialog';
 import { PlanBuilder } from './PlanBuilder';
 import { PlansPanel } from './PlansPanel';
 import { RunPanel } from './RunPanel';
+import { ThresholdVerdicts } from './Thresholds';
 import { Screenshots } from './Screenshots';
 import { TryResult } from './TryResult';
 import { type Imported, type Issue, api, describeFailure, locust } from './api';
@@ -257,6 +258,7 @@ function FleetAndRun({ open, dirty }: { open: OpenPlan | null; dirty: boolean })
     <>
       <AgentsPanel target={target} />
       <RunPanel host={open?.plan.host ?? ''} />
+      <ThresholdVerdicts />
       {target?.saved && <Calibration key={target.name} plan={target.name} calibrates={Boolean(open?.plan.load?.calibrate)} />}
       <Screenshots />
     </>

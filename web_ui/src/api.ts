@@ -61,6 +61,7 @@ export type PlanSummary = Answer<'/plans', 'get'>['plans'][number];
 export type RunResults = Answer<'/release', 'post'>['results'];
 export type Imported = Answer<'/import', 'post'>;
 export type Rate = Answer<'/rate', 'get'>;
+export type ThresholdReport = Answer<'/thresholds', 'get'>;
 
 export interface StoredPlan {
   plan: Plan;
@@ -108,6 +109,7 @@ export const api = {
     (await call<Answer<'/deploy', 'post'>>('POST', `${API}/deploy`, { plan, agents, processes })).body,
   release: async (agents: string[] | 'all') => (await call<Answer<'/release', 'post'>>('POST', `${API}/release`, { agents })).body,
   rate: async () => (await call<Rate>('GET', `${API}/rate`)).body,
+  thresholds: async () => (await call<ThresholdReport>('GET', `${API}/thresholds`)).body,
   // The plan's latest calibration, or null before its first.
   calibration: async (name: string): Promise<CalibrationResult | null> => {
     const response = await fetch(`${API}/plans/${encodeURIComponent(name)}/calibration`, { credentials: 'same-origin' });

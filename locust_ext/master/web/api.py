@@ -25,6 +25,7 @@ from locust_ext.master.web.openapi import document
 from locust_ext.plan.importers import FORMAT_DESCRIPTIONS, ImportFailed, import_plan
 from locust_ext.plan.schema import describe
 from locust_ext.plan.validation import PlanError, parse_plan
+from locust_ext.users.process import process_state
 from locust_ext.wire.etcd import EtcdUnavailable
 
 IMPORT_FORMATS = [{"name": name, "description": text} for name, text in FORMAT_DESCRIPTIONS.items()]
@@ -109,6 +110,11 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
             message = f"plan '{name}' was saved by someone else (revision {current}); reload it and apply your change"
             return jsonify(error=message, path="", revision=current), 412
         return _with_revision(jsonify(name=stored.name, revision=stored.revision, plan=stored.plan), stored.revision)
+
+    @api.get("/thresholds")
+    def thresholds() -> Any:
+        state = process_state(fleet.runner.environment)
+        return jsonify(state.thresholds.report(state.run_id, state.plan.name if state.plan else ""))
 
     @api.get("/plans/<name>/calibration")
     def get_calibration(name: str) -> Any:

@@ -109,6 +109,12 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json(_ref("CalibrationResult"), "the calibration"), "404": _error("none yet")},
         },
     },
+    "/thresholds": {
+        "get": {
+            "summary": "The current run's thresholds (the plan's `thresholds`), each over the run so far, live",
+            "responses": {"200": _json(_ref("ThresholdReport"), "each threshold's figure and verdict")},
+        },
+    },
     "/deploy": {
         "post": {
             "summary": "Deploy a saved plan to agents",
@@ -253,7 +259,7 @@ _TRY_STEP = _obj(
     ["name", "path", "ok"],
 )
 # The records the API serves besides plans; each is described from its message, with what it reaches.
-_RECORDS = (fleet_pb2.AgentRecord, fleet_pb2.Screenshot, fleet_pb2.CalibrationResult)
+_RECORDS = (fleet_pb2.AgentRecord, fleet_pb2.Screenshot, fleet_pb2.CalibrationResult, fleet_pb2.ThresholdReport)
 
 
 @cache
