@@ -28,8 +28,6 @@ from locust_ext.users.shapes import plan_shape
 
 logger = logging.getLogger(__name__)
 EXIT_BAD_INPUT = 2
-# Locust exits 1 when requests failed; a run that broke one of the plan's thresholds exits 3.
-EXIT_THRESHOLDS_BROKEN = 3
 
 
 @dataclass(frozen=True)
@@ -133,25 +131,6 @@ def report_calibrations(environment: Environment) -> None:
 
     calibration.calibration_updated.add_listener(on_update)
     environment.events.test_stop.add_listener(on_test_stop)
-
-
-def report_thresholds(environment: Environment) -> None:
-    """The plan's thresholds, watched during each run; at the end of the process, their verdicts, and exit code 3
-    when one broke."""
-    state = process_state(environment)
-    environment.events.test_start.add_listener(lambda **_kwargs: state.start_run())
-    thresholds = state.thresholds
-    thresholds.attach(environment)
-
-    def on_quitting(**_kwargs: Any) -> None:
-        if not thresholds.verdicts or environment.runner is None or environment.runner.state == "running":
-            thresholds.check()
-        for line in thresholds.report_lines():
-            logger.info("%s", line)
-        if thresholds.broken:
-            environment.process_exit_code = EXIT_THRESHOLDS_BROKEN
-
-    environment.events.quitting.add_listener(on_quitting)
 
 
 def write_json_file(path: str, data: Any) -> None:

@@ -180,9 +180,8 @@ class RunThresholds:
         self.verdicts = [evaluate(threshold, {}, after, seconds, "the run's") for threshold in self.thresholds]
         return self.verdicts
 
-    def report(self, run: str, plan: str) -> dict[str, Any]:
-        """The verdicts as the API serves them (a ThresholdReport record)."""
-        verdicts = [
+    def verdict_messages(self) -> list[fleet_pb2.ThresholdVerdict]:
+        return [
             fleet_pb2.ThresholdVerdict(
                 threshold=verdict.threshold,
                 label=describe(verdict.threshold),
@@ -192,8 +191,12 @@ class RunThresholds:
             )
             for verdict in self.verdicts
         ]
+
+    def report(self, run: str, plan: str) -> dict[str, Any]:
+        """The verdicts as the API serves them (a ThresholdReport record)."""
         aborted_by = describe(self.aborted_by.threshold) if self.aborted_by is not None else None
-        return record_json(fleet_pb2.ThresholdReport(run=run, plan=plan, verdicts=verdicts, aborted_by=aborted_by))
+        report = fleet_pb2.ThresholdReport(run=run, plan=plan, verdicts=self.verdict_messages(), aborted_by=aborted_by)
+        return record_json(report)
 
     def report_lines(self) -> list[str]:
         """The verdicts, for the end of a headless run."""
