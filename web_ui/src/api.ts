@@ -62,6 +62,9 @@ export type RunResults = Answer<'/release', 'post'>['results'];
 export type Imported = Answer<'/import', 'post'>;
 export type Rate = Answer<'/rate', 'get'>;
 export type ThresholdReport = Answer<'/thresholds', 'get'>;
+export type RunSummary = Answer<'/runs', 'get'>['runs'][number];
+export type RunRecord = Answer<'/runs/{id}', 'get'>;
+export type RunComparison = Answer<'/runs/{id}/compare', 'get'>;
 
 export interface StoredPlan {
   plan: Plan;
@@ -117,6 +120,12 @@ export const api = {
   },
   screenshots: async () => (await call<Answer<'/screenshots', 'get'>>('GET', `${API}/screenshots`)).body.screenshots,
   screenshotUrl: (id: Screenshot['id']) => `${API}/screenshots/${id}.png`,
+  runs: async (plan: string) => (await call<Answer<'/runs', 'get'>>('GET', `${API}/runs?plan=${encodeURIComponent(plan)}`)).body.runs,
+  run: async (id: string) => (await call<RunRecord>('GET', `${API}/runs/${encodeURIComponent(id)}`)).body,
+  deleteRun: async (id: string) => call<null>('DELETE', `${API}/runs/${encodeURIComponent(id)}`),
+  setBaseline: async (id: string) => call<Answer<'/runs/{id}/baseline', 'put'>>('PUT', `${API}/runs/${encodeURIComponent(id)}/baseline`),
+  compare: async (id: string, other: string) =>
+    (await call<RunComparison>('GET', `${API}/runs/${encodeURIComponent(id)}/compare?with=${encodeURIComponent(other)}`)).body,
 };
 
 // Locust's own answers, as far as the page reads them (they are Locust's, outside the fleet API's description).
