@@ -624,6 +624,12 @@ def test_runs_are_kept_drawn_again_and_compared_in_the_page(
         await page.get_by_role("button", name="Start", exact=True).click()
         await expect(page.locator("[data-run-state]")).to_have_text("running", timeout=30_000)
         await expect(page.locator('[data-figure="Requests"]')).not_to_have_text("0", timeout=30_000)
+        # The record is written every 5 s while the run runs: let it hold three samples, for charts to draw.
+        for _ in range(120):
+            running = [run for run in master.api("GET", f"/runs?plan={name}")[1]["runs"] if run["state"] == "running"]
+            if running and len(master.api("GET", f"/runs/{running[0]['id']}")[1]["series"]) >= 3:
+                break
+            await page.wait_for_timeout(500)
         await page.get_by_role("button", name="Stop").click()
         await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=30_000)
 

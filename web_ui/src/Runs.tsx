@@ -182,7 +182,10 @@ function SeriesChart({ record, figure, title }: { record: RunRecord; figure: Sam
   const height = 90;
   const lastAt = Math.max(1, ...points.map(([at]) => at));
   const top = Math.max(1, ...points.map(([, value]) => value));
-  const line = points.map(([at, value]) => `${((at / lastAt) * width).toFixed(1)},${(height - (value / top) * height).toFixed(1)}`).join(' ');
+  // The highest point a tenth below the top edge, so a flat line at the maximum stays visible.
+  const x = (at: number) => (at / lastAt) * width;
+  const y = (value: number) => height - (value / top) * height * 0.9;
+  const line = points.map(([at, value]) => `${x(at).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
   return (
     <Box data-chart={figure}>
       <Typography variant="caption" color="text.secondary">
@@ -190,6 +193,9 @@ function SeriesChart({ record, figure, title }: { record: RunRecord; figure: Sam
       </Typography>
       <Box component="svg" viewBox={`0 0 ${width} ${height}`} sx={{ display: 'block', width, height, bgcolor: 'action.hover', borderRadius: 1 }} role="img" aria-label={`${title} over the run`}>
         <polyline points={line} fill="none" stroke="currentColor" strokeWidth={1.5} />
+        {points.map(([at, value]) => (
+          <circle key={at} cx={x(at)} cy={y(value)} r={2} fill="currentColor" />
+        ))}
       </Box>
     </Box>
   );
