@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything, then starts the demo on this machine, all on loopback: etcd (data in .run/etcd),
-# the demo target app on :8080, one agent, and the Locust master with the fleet on http://127.0.0.1:8089.
+# the demo target app on :8080, one agent, the Locust master with the fleet on http://127.0.0.1:8089, and
+# Prometheus on :9090 scraping the master's /metrics with the alert rules of deploy/prometheus (data in
+# .run/prometheus; point a Grafana at it and import deploy/grafana/locust-fleet.json).
 # The master deploys examples/plans/demo-shop.json to the agent at start: press Start in Locust's page.
 # Ctrl-C stops everything. Extra arguments go to the master (locust-fleet).
 set -euo pipefail
@@ -13,8 +15,9 @@ ETCD_PORT=${DEMO_ETCD_PORT:-2379}
 ETCD_PEER_PORT=${DEMO_ETCD_PEER_PORT:-2380}
 AGENT_PORT=${DEMO_AGENT_PORT:-50051}
 MASTER_PORT=${DEMO_MASTER_PORT:-5557}
+PROMETHEUS_PORT=${DEMO_PROMETHEUS_PORT:-9090}
 
-for port in "$TARGET_PORT" "$WEB_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" "$AGENT_PORT" "$MASTER_PORT"; do
+for port in "$TARGET_PORT" "$WEB_PORT" "$ETCD_PORT" "$ETCD_PEER_PORT" "$AGENT_PORT" "$MASTER_PORT" "$PROMETHEUS_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "demo: port $port is already in use; stop what uses it or set the DEMO_*_PORT variables" >&2
     exit 1
@@ -53,7 +56,16 @@ wait_for "the demo app" $! "http://127.0.0.1:$TARGET_PORT/health" .run/demo_app.
 pids+=($!)
 wait_for "the agent" $! "$AGENT_PORT" .run/agent.log
 
+# The repository's scrape configuration, pointed at this demo's master.
+sed -e "s|127.0.0.1:8089|127.0.0.1:$WEB_PORT|" -e "s|^  - alerts.yml|  - $PWD/deploy/prometheus/alerts.yml|" \
+  deploy/prometheus/prometheus.yml >.run/prometheus.yml
+prometheus --config.file=.run/prometheus.yml --storage.tsdb.path=.run/prometheus \
+  --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >.run/prometheus.log 2>&1 &
+pids+=($!)
+wait_for Prometheus $! "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" .run/prometheus.log
+
 echo "demo: target http://127.0.0.1:$TARGET_PORT/  agent 127.0.0.1:$AGENT_PORT  Locust http://127.0.0.1:$WEB_PORT/"
+echo "demo: Prometheus http://127.0.0.1:$PROMETHEUS_PORT/ scrapes http://127.0.0.1:$WEB_PORT/metrics"
 echo "demo: the agents are in Locust's 'Fleet agents' tab and at http://127.0.0.1:$WEB_PORT/fleet/api/agents"
 .venv/bin/locust-fleet --master --master-bind-host 127.0.0.1 --master-bind-port "$MASTER_PORT" \
   --web-host 127.0.0.1 --web-port "$WEB_PORT" --fleet-etcd "127.0.0.1:$ETCD_PORT" \

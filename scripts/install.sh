@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what locust-fleet needs on a Debian machine, skipping what is already there: Debian packages
-# (etcd for the fleet, nginx and wrk for the benchmarks, Chromium for browser users and the page's tests),
+# (etcd for the fleet, nginx and wrk for the benchmarks, Chromium for browser users and the page's tests,
+# Prometheus and promtool for the metrics, the alert rules and the demo),
 # the project's virtual environment (.venv), the fleet page's build (web_ui/dist) and httpbin's own
 # (.venv-httpbin; httpbin pins greenlet<3, which cannot share an environment with gevent 26).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation iproute2)
+DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation iproute2
+  prometheus)
 PYTHON=${PYTHON:-python3.11}
 
 missing=()

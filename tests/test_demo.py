@@ -56,8 +56,8 @@ def test_failing_plan_puts_its_messages_in_the_failures_csv(tmp_path: Path, demo
 
 def test_ctrl_c_stops_the_whole_demo(tmp_path: Path) -> None:
     """Ctrl-C in the terminal (SIGINT to the foreground process group) stops etcd, the demo app, the agent, its
-    worker and the master: nothing is left running."""
-    ports = {name: free_port() for name in ("TARGET", "WEB", "ETCD", "ETCD_PEER", "AGENT", "MASTER")}
+    worker, the master and Prometheus: nothing is left running; meanwhile Prometheus scraped the master."""
+    ports = {name: free_port() for name in ("TARGET", "WEB", "ETCD", "ETCD_PEER", "AGENT", "MASTER", "PROMETHEUS")}
     env = {**os.environ, **{f"DEMO_{name}_PORT": str(port) for name, port in ports.items()}}
 
     def as_in_a_terminal() -> None:
@@ -72,6 +72,8 @@ def test_ctrl_c_stops_the_whole_demo(tmp_path: Path) -> None:
     try:
         agents_url = f"http://127.0.0.1:{ports['WEB']}/fleet/api/agents"
         wait_until(lambda: b'"running"' in fetch(agents_url), 240, "the demo's agent running the demo plan")
+        scraped = f"http://127.0.0.1:{ports['PROMETHEUS']}/api/v1/query?query=locust_fleet_agents"
+        wait_until(lambda: b'"running"' in fetch(scraped), 60, "Prometheus scraped the running agent")
         os.killpg(group, signal.SIGINT)
         pressed = time.monotonic()
         left = wait_until(lambda: not running_in(group, demo), 30, "every demo process gone", lambda: ps(group))
@@ -86,7 +88,8 @@ def test_ctrl_c_stops_the_whole_demo(tmp_path: Path) -> None:
         name="Ctrl-C of scripts/demo.sh",
         tried=1,
         survived=1,
-        detail=f"SIGINT to the demo's process group; every process (etcd, demo app, agent, worker, master) gone "
+        detail=f"SIGINT to the demo's process group; every process (etcd, demo app, agent, worker, master, "
+        f"Prometheus) gone "
         f"after {stopped_s:.1f} s",
         stopped_s=round(stopped_s, 2),
     )

@@ -561,6 +561,112 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
     assert status == 200 and result["state"] == "knee" and result["knee"]["users"] == 30, result
 
 
+def test_thresholds_are_edited_in_the_page_and_judged_live_during_the_run(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
+) -> None:
+    name = "page-thresholds"
+    task = {"name": "check", "steps": [{"name": "health", "url": "/health"}]}
+    assert master.api("PUT", f"/plans/{name}", {"name": name, "host": demo_app, "tasks": [task]})[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        thresholds = page.get_by_label("Thresholds", exact=True)
+        await thresholds.get_by_role("button", name="Add threshold").click()
+        await at(page, "thresholds[0].step").fill("helth")
+        await thresholds.get_by_role("button", name="Add threshold").click()
+        await choose(page, "thresholds[1].metric", "RPS")
+        await at(page, "thresholds[1].max").fill("")
+        await at(page, "thresholds[1].min").fill("1000000000")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(helper_text(page, "thresholds[0].step")).to_contain_text("no step is named 'helth'")
+        await at(page, "thresholds[0].step").fill("health")
+        await at(page, "thresholds[0].max").fill("60000")
+        await page.get_by_role("button", name="Save", exact=True).click()
+        await expect(page.get_by_label("Plan problems")).to_have_count(0)
+        await open_tab(page, "Agents & run")
+        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+        await row.get_by_label(f"Select {AGENT_ID}").check()
+        await page.get_by_label("Processes per agent").fill("1")
+        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await page.get_by_role("button", name="Start", exact=True).click()
+        verdicts = page.get_by_label("Thresholds", exact=True).locator("[data-threshold]")
+        await expect(verdicts).to_have_count(2, timeout=30_000)
+        held = page.locator("[data-threshold=\"P95_MS of 'health' <= 60000\"]")
+        await expect(held).to_have_attribute("data-held", "true", timeout=30_000)
+        broken = page.locator('[data-threshold="RPS >= 1e+09"]')
+        await expect(broken).to_have_attribute("data-held", "false", timeout=30_000)
+        await expect(broken).to_contain_text("req/s < 1e+09 req/s")
+        await expect(page.locator("[data-thresholds-broken]")).to_have_text("1 broken")
+        await page.get_by_role("button", name="Stop").click()
+        await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=30_000)
+
+    try:
+        browser.run(scenario)
+    finally:
+        master.api("POST", "/release", {"agents": "all"})
+    assert stored_plan(master, name)["thresholds"] == [
+        {"metric": "P95_MS", "step": "health", "max": 60000},
+        {"metric": "RPS", "min": 1e9},
+    ]
+
+
+def test_runs_are_kept_drawn_again_and_compared_in_the_page(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
+) -> None:
+    name = "page-runs"
+    task = {"name": "check", "steps": [{"name": "health", "url": "/health"}, {"name": "slow", "url": "/slow?ms=20"}]}
+    assert master.api("PUT", f"/plans/{name}", {"name": name, "host": demo_app, "tasks": [task]})[0] == 200
+
+    async def one_run(page: Page) -> None:
+        await open_tab(page, "Agents & run")
+        await page.get_by_label("Users", exact=True).fill("2")
+        await page.get_by_role("button", name="Start", exact=True).click()
+        await expect(page.locator("[data-run-state]")).to_have_text("running", timeout=30_000)
+        await expect(page.locator('[data-figure="Requests"]')).not_to_have_text("0", timeout=30_000)
+        # The record is written every 5 s while the run runs: let it hold three samples, for charts to draw.
+        for _ in range(120):
+            running = [run for run in master.api("GET", f"/runs?plan={name}")[1]["runs"] if run["state"] == "running"]
+            if running and len(master.api("GET", f"/runs/{running[0]['id']}")[1]["series"]) >= 3:
+                break
+            await page.wait_for_timeout(500)
+        await page.get_by_role("button", name="Stop").click()
+        await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=30_000)
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await open_tab(page, "Agents & run")
+        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+        await row.get_by_label(f"Select {AGENT_ID}").check()
+        await page.get_by_label("Processes per agent").fill("1")
+        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await one_run(page)
+        await open_tab(page, "Runs")
+        runs = page.locator("tr[data-run]")
+        await expect(runs).to_have_count(1, timeout=30_000)
+        first = await runs.first.get_attribute("data-run")
+        await page.get_by_label(f"Baseline {first}").click()
+        await expect(page.get_by_label(f"Baseline {first}")).to_have_attribute("data-baseline", "true")
+        await one_run(page)
+        await open_tab(page, "Runs")
+        await expect(runs).to_have_count(2, timeout=30_000)
+        record = page.get_by_label("Run record")
+        await expect(record.locator('[data-step="health"]')).to_be_visible()
+        await expect(record.locator("[data-chart] polyline")).to_have_count(3)
+        comparison = page.get_by_label("Figures compared")
+        await expect(comparison.locator("tr", has_text="GET slow")).to_have_count(5)
+        await expect(page.locator("[data-regressed]")).to_have_count(1)
+        await shoot(page, "runs")
+
+    try:
+        browser.run(scenario)
+    finally:
+        master.api("POST", "/release", {"agents": "all"})
+    status, body = master.api("GET", f"/runs?plan={name}")
+    assert status == 200 and [run["baseline"] for run in body["runs"]] == [False, True], body
+
+
 def test_secrets_are_named_in_the_page_and_masked_in_try_once_until_revealed(
     browser: PageBrowser, master: FleetMaster, demo_app: str
 ) -> None:

@@ -16,10 +16,12 @@ from locust.runners import MasterRunner
 from locust_ext.browser.screenshots import ScreenshotStore
 from locust_ext.master.discovery import AgentDirectory
 from locust_ext.master.dispatch import Dispatcher
-from locust_ext.master.plan_store import PlanNotFound, PlanStore
+from locust_ext.master.plan_store import PlanNotFound, PlanStore, StoredPlan
+from locust_ext.master.run_store import RunStore
 from locust_ext.plan.validation import Plan
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.pacing import TargetRate
+from locust_ext.users.process import process_state
 from locust_ext.wire.etcd import EtcdUnavailable
 from locust_ext.wire.protocol import MAX_PROCESSES
 from locust_ext.wire.records import record_json
@@ -47,6 +49,7 @@ class Fleet:
         master_address: tuple[str, int],
         on_deploy: Callable[[Plan], None],
         target_rate: TargetRate,
+        runs: RunStore,
     ) -> None:
         self.runner = runner
         self.directory = directory
@@ -55,6 +58,7 @@ class Fleet:
         self.master_host, self.master_port = master_address
         self.on_deploy = on_deploy
         self.target_rate = target_rate
+        self.runs = runs
         self.run: dict[str, str] | None = None
         self.worker_owners: dict[str, dict[str, Any]] = {}
         self.screenshots = ScreenshotStore(MASTER_SCREENSHOTS)
@@ -93,6 +97,10 @@ class Fleet:
                 workers.setdefault(owner["agent"], []).append(record_json(worker))
         return [{**agent, "locustWorkers": workers.get(agent["id"], [])} for agent in self.directory.list()]
 
+    def run_agents(self) -> list[str]:
+        """The agents whose workers this master counts now."""
+        return [owner["agent"] for node_id, owner in self.worker_owners.items() if node_id in self.runner.clients]
+
     def resolve_agents(self, ids: Any, path: str = "agents") -> list[dict[str, Any]]:
         if ids == "all":
             return self.directory.list()
@@ -105,16 +113,17 @@ class Fleet:
                 raise FleetError(f"unknown agent '{agent_id}'; known agents: {choices}", f"{path}[{index}]")
         return [known[agent_id] for agent_id in dict.fromkeys(ids)]
 
-    def load_plan(self, name: Any) -> Plan:
+    def load_plan(self, name: Any) -> StoredPlan:
         if not isinstance(name, str) or not name:
             raise FleetError("expected the name of a saved plan", "plan")
         try:
-            return self.store.get(name).message()
+            return self.store.get(name)
         except PlanNotFound:
             raise FleetError(f"no plan named '{name}'; save it first", "plan", 404) from None
 
-    def deploy(self, plan: Plan, agents: list[dict[str, Any]], processes: Any = 0) -> dict[str, Any]:
-        """Ask each agent to start Locust workers for `plan` connected to this master; a result per agent."""
+    def deploy(self, plan: Plan, agents: list[dict[str, Any]], processes: Any = 0, revision: int = 0) -> dict[str, Any]:
+        """Ask each agent to start Locust workers for `plan` connected to this master; a result per agent.
+        `revision`: the plan's in the store (0: a plan file), which the runs' records keep."""
         if isinstance(processes, bool) or not isinstance(processes, int) or not 0 <= processes <= MAX_PROCESSES:
             expected = f"expected a whole number of processes, 0 (the agent decides) to {MAX_PROCESSES}"
             raise FleetError(expected, "processes")
@@ -130,6 +139,7 @@ class Fleet:
         if any(result["ok"] for result in results.values()):
             self.run = {"runId": run_id, "plan": plan.name}
             self.on_deploy(plan)
+            process_state(self.runner.environment).plan_revision = revision
         for agent_id, result in results.items():
             log = logger.info if result["ok"] else logger.error
             log("deploy %s to %s: %s", plan.name, agent_id, result["message"])

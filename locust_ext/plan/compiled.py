@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from locust_ext.plan.assertions import Check, assertion_label, compile_assertion
 from locust_ext.plan.datasets import DataSetFeeder
 from locust_ext.plan.extractors import Extract, ResponseView, compile_save
+from locust_ext.plan.rows import http_row
 from locust_ext.plan.secrets import Secrets
 from locust_ext.plan.templating import RenderContext, TemplateMap, UndefinedVariable, compile_template
 from locust_ext.plan.validation import whole_numbers
@@ -73,7 +74,7 @@ class CompiledStep:
 
     def __init__(self, step: fleet_pb2.HttpStep) -> None:
         self.method = _Method.Name(step.method)
-        self.name = step.name or f"{self.method} {step.url}"
+        self.name = http_row(step)
         self.url = compile_template(step.url)
         self.params = TemplateMap(dict(step.params))
         self.timeout_s = step.timeout_s if step.HasField("timeout_s") else DEFAULT_TIMEOUT_S

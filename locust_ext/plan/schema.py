@@ -22,6 +22,8 @@ _KINDS = {
     FieldDescriptor.TYPE_FLOAT: "number",
     FieldDescriptor.TYPE_UINT32: "integer",
     FieldDescriptor.TYPE_INT32: "integer",
+    # Records only (counts of requests); records print them as JSON numbers.
+    FieldDescriptor.TYPE_UINT64: "integer",
 }
 # Messages that hold any JSON: a `Value` (a JSON body), a `Struct` (an object).
 _JSON_MESSAGES = {"google.protobuf.Value", "google.protobuf.Struct"}

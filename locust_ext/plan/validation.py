@@ -28,6 +28,7 @@ from locust_ext.plan.extractors import (
     parse_choice_list,
     parse_int_range,
 )
+from locust_ext.plan.rows import page_rows, step_rows
 from locust_ext.plan.templating import TemplateSyntaxError, compile_template
 from locust_ext.proto import fleet_pb2
 
@@ -41,6 +42,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # An HTTP token (RFC 9110): header names are sent as written, and no client can send any other.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_NAME_HINT = "a header name (letters, digits and !#$%&'*+-.^_`|~)"
+# How many row names an error about a threshold's `step` lists.
+_LISTED_ROWS = 10
 # A day: longer is a typo, and far longer is more than sockets and browsers accept.
 MAX_TIMEOUT_S = 86_400
 
@@ -97,9 +100,13 @@ def parse_plan(data: Any) -> Plan:
     if collector.issues:
         raise PlanError(collector.issues)
     try:
-        return json_format.ParseDict(data, Plan())
+        plan = json_format.ParseDict(data, Plan())
     except json_format.ParseError as error:  # the checks above should make this unreachable
         raise PlanError([PlanIssue("", str(error))]) from None
+    issues = _threshold_row_issues(plan)
+    if issues:
+        raise PlanError(issues)
+    return plan
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -550,10 +557,58 @@ def _check_calibration(calibrate: dict[str, Any], collector: _Collector) -> None
             f"expected at least {MIN_CALIBRATION_STEP_S} s, for each step to settle and be measured, got {duration:g}",
         )
     for index, threshold in _objects(calibrate, "thresholds"):
-        limit = threshold.get("max")
-        if threshold.get("metric") == "ERROR_RATIO" and _is_number(limit) and limit > 1:
-            path = f"load.calibrate.thresholds[{index}].max"
-            collector.add(path, f"expected a ratio from 0 to 1 for ERROR_RATIO, got {limit:g}")
+        for name in ("abortOnFail", "abortGraceS"):
+            if threshold.get(name):
+                collector.add(
+                    f"load.calibrate.thresholds[{index}].{name}",
+                    "a calibration's thresholds end a step, not the run; give abortOnFail in the plan's thresholds",
+                )
+
+
+def _check_thresholds(data: dict[str, Any], collector: _Collector) -> None:
+    load = data.get("load")
+    calibrate = load.get("calibrate") if is_json_object(load) else None
+    located = [(f"thresholds[{index}]", threshold) for index, threshold in _objects(data, "thresholds")]
+    if is_json_object(calibrate):
+        located += [
+            (f"load.calibrate.thresholds[{index}]", threshold) for index, threshold in _objects(calibrate, "thresholds")
+        ]
+    for path, threshold in located:
+        _check_threshold_bounds(path, threshold, collector)
+
+
+def _check_threshold_bounds(path: str, threshold: dict[str, Any], collector: _Collector) -> None:
+    low, high = threshold.get("min"), threshold.get("max")
+    if low is None and high is None:
+        collector.add(path, "expected max, min or both: the bounds within which the figure holds")
+    if _is_number(low) and _is_number(high) and low > high:
+        collector.add(f"{path}.min", f"expected at most max ({high:g}), got {low:g}")
+    if threshold.get("metric") == "ERROR_RATIO":
+        for name, bound in (("min", low), ("max", high)):
+            if _is_number(bound) and not 0 <= bound <= 1:
+                collector.add(f"{path}.{name}", f"expected a ratio from 0 to 1 for ERROR_RATIO, got {bound:g}")
+
+
+def _threshold_row_issues(plan: Plan) -> list[PlanIssue]:
+    """A threshold's `step` must name a row the plan reports: a step's, or for LCP a page's (`<journey>: <step>`)."""
+    located = [(f"thresholds[{index}]", threshold) for index, threshold in enumerate(plan.thresholds)]
+    located += [
+        (f"load.calibrate.thresholds[{index}]", threshold)
+        for index, threshold in enumerate(plan.load.calibrate.thresholds)
+    ]
+    issues: list[PlanIssue] = []
+    for path, threshold in located:
+        if not threshold.step:
+            continue
+        lcp = threshold.metric == fleet_pb2.Threshold.Metric.LCP_P75_MS
+        rows = page_rows(plan) if lcp else step_rows(plan)
+        if threshold.step not in rows:
+            what = "page ('<journey>: <step>')" if lcp else "step"
+            known = ", ".join(f"'{row}'" for row in sorted(rows)[:_LISTED_ROWS]) or "none"
+            more = f" and {len(rows) - _LISTED_ROWS} more" if len(rows) > _LISTED_ROWS else ""
+            message = f"no {what} is named '{threshold.step}'; the plan has {known}{more}"
+            issues.append(PlanIssue(f"{path}.step", message))
+    return issues
 
 
 def _is_json_number(value: Any) -> TypeGuard[int | float]:
@@ -581,4 +636,5 @@ _CROSS_FIELD_CHECKS = (
     _check_chains,
     _check_data_sets,
     _check_load,
+    _check_thresholds,
 )

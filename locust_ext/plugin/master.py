@@ -15,10 +15,18 @@ from locust_ext.master.discovery import AgentDirectory
 from locust_ext.master.dispatch import Dispatcher, use_gevent
 from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanStore, RevisionConflict
+from locust_ext.master.run_store import RunStore
 from locust_ext.master.web.hooks import add_web_ui
 from locust_ext.plan.validation import Plan, plan_to_json
-from locust_ext.plugin.plan_setup import exit_bad_input, parsed_options, report_calibrations, set_up_plan
+from locust_ext.plugin.plan_setup import (
+    exit_bad_input,
+    parsed_options,
+    report_calibrations,
+    set_up_plan,
+)
+from locust_ext.plugin.runs import watch_runs
 from locust_ext.users import calibration
+from locust_ext.users.history import RunRecorder
 from locust_ext.users.pacing import TargetRate
 from locust_ext.wire.etcd import Etcd, EtcdAccess, EtcdUnavailable
 from locust_ext.wire.grpc_security import GrpcSecurity, SecurityConfigError
@@ -32,8 +40,9 @@ AGENTS_WAIT_S = 10.0
 def set_up(environment: Environment, runner: MasterRunner) -> None:
     setup = set_up_plan(environment)
     report_calibrations(environment)
+    recorder = watch_runs(environment)
     if parsed_options(environment).fleet_etcd != "none":
-        start_fleet(environment, runner, setup.plan, setup.configure, setup.target_rate)
+        start_fleet(environment, runner, setup.plan, setup.configure, setup.target_rate, recorder)
 
 
 def start_fleet(
@@ -42,6 +51,7 @@ def start_fleet(
     plan: Plan | None,
     configure: Callable[[Plan], None],
     target_rate: TargetRate,
+    recorder: RunRecorder,
 ) -> None:
     options = parsed_options(environment)
     use_gevent()
@@ -69,7 +79,10 @@ def start_fleet(
         (options.fleet_advertise_host, options.master_bind_port),
         configure,
         target_rate,
+        RunStore(etcd, options.fleet_prefix, options.fleet_keep_runs),
     )
+    recorder.sinks.append(fleet.runs.write)
+    recorder.agents = fleet.run_agents
     runner.register_message(WORKER_MESSAGE, fleet.on_worker_announce)
     runner.register_message(SCREENSHOT_MESSAGE, fleet.on_screenshot)
     environment.events.test_start.add_listener(lambda **_kwargs: fleet.screenshots.clear())

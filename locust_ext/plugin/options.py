@@ -42,6 +42,36 @@ def add_arguments(parser: Any) -> None:
         help="Write the result of the plan's calibration (load.calibrate) to this JSON file when it ends",
     )
     group.add_argument(
+        "--fleet-report",
+        metavar="PATH",
+        default="",
+        env_var="LOCUST_FLEET_REPORT",
+        help="Write the run's record (steps, pages, thresholds, a series every 5 s) to this JSON file as it goes",
+    )
+    group.add_argument(
+        "--fleet-baseline",
+        metavar="PATH",
+        default="",
+        env_var="LOCUST_FLEET_BASELINE",
+        help="A --fleet-report file of an earlier run of the plan: compared with at the end, figure by figure",
+    )
+    group.add_argument(
+        "--fleet-fail-on-regression",
+        metavar="PCT",
+        type=float,
+        default=0.0,
+        env_var="LOCUST_FLEET_FAIL_ON_REGRESSION",
+        help="With --fleet-baseline: exit 4 when a figure is more than PCT %% worse than the baseline's",
+    )
+    group.add_argument(
+        "--fleet-keep-runs",
+        metavar="N",
+        type=int,
+        default=200,
+        env_var="LOCUST_FLEET_KEEP_RUNS",
+        help="Runs kept in the history per plan (master with etcd); the oldest go first, never the baseline",
+    )
+    group.add_argument(
         "--fleet-tls-ca",
         metavar="PEM",
         default="",
@@ -75,6 +105,13 @@ def add_arguments(parser: Any) -> None:
         default="",
         env_var=TOKEN_ENV,
         help="locust-fleet: the token agents started with --token require on every call (prefer the environment)",
+        include_in_web_ui=False,
+    )
+    parser.add_argument(
+        "--fleet-metrics-token",
+        default="",
+        env_var="LOCUST_FLEET_METRICS_TOKEN",
+        help="locust-fleet: with --web-login, the bearer token a Prometheus scrape of /metrics must send",
         include_in_web_ui=False,
     )
     group.add_argument(

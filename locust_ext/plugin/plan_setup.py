@@ -97,6 +97,9 @@ def configure_users(environment: Environment, target_rate: TargetRate, plan: Pla
     environment.user_classes[:] = classes
     target_rate.set_target(plan.load.target_rps)
     if not isinstance(environment.runner, WorkerRunner):
+        state = process_state(environment)
+        state.plan = plan
+        state.thresholds.set(plan.thresholds)
         shape = plan_shape(plan, environment)
         if shape is not None:
             shape.runner = environment.runner

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from locust.env import Environment
 
+from locust_ext.master.web.hooks import add_metrics
 from locust_ext.plugin.plan_setup import report_calibrations, set_up_plan
+from locust_ext.plugin.runs import watch_runs
 
 
 def set_up(environment: Environment) -> None:
     set_up_plan(environment)
     report_calibrations(environment)
+    watch_runs(environment)
+    add_metrics(environment)

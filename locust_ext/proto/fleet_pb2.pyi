@@ -26,7 +26,7 @@ JSON_VALUE_FIELD_NUMBER: _ClassVar[int]
 json_value: _descriptor.FieldDescriptor
 
 class Plan(_message.Message):
-    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets")
+    __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets", "thresholds")
     class VariablesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +46,7 @@ class Plan(_message.Message):
     USERS_FIELD_NUMBER: _ClassVar[int]
     LOAD_FIELD_NUMBER: _ClassVar[int]
     SECRETS_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     name: str
     host: str
     session: bool
@@ -58,7 +59,8 @@ class Plan(_message.Message):
     users: Users
     load: Load
     secrets: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ..., secrets: _Optional[_Iterable[str]] = ...) -> None: ...
+    thresholds: _containers.RepeatedCompositeFieldContainer[Threshold]
+    def __init__(self, name: _Optional[str] = ..., host: _Optional[str] = ..., session: _Optional[bool] = ..., proxy: _Optional[str] = ..., variables: _Optional[_Mapping[str, str]] = ..., data_sets: _Optional[_Iterable[_Union[DataSet, _Mapping]]] = ..., setup: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., tasks: _Optional[_Iterable[_Union[Task, _Mapping]]] = ..., journeys: _Optional[_Iterable[_Union[Journey, _Mapping]]] = ..., users: _Optional[_Union[Users, _Mapping]] = ..., load: _Optional[_Union[Load, _Mapping]] = ..., secrets: _Optional[_Iterable[str]] = ..., thresholds: _Optional[_Iterable[_Union[Threshold, _Mapping]]] = ...) -> None: ...
 
 class Load(_message.Message):
     __slots__ = ("target_rps", "step", "stages", "calibrate")
@@ -85,24 +87,36 @@ class Calibration(_message.Message):
     def __init__(self, users_per_step: _Optional[int] = ..., step_duration_s: _Optional[float] = ..., max_users: _Optional[int] = ..., thresholds: _Optional[_Iterable[_Union[Threshold, _Mapping]]] = ...) -> None: ...
 
 class Threshold(_message.Message):
-    __slots__ = ("metric", "step", "max")
+    __slots__ = ("metric", "step", "max", "min", "abort_on_fail", "abort_grace_s")
     class Metric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         METRIC_UNSPECIFIED: _ClassVar[Threshold.Metric]
         P95_MS: _ClassVar[Threshold.Metric]
         ERROR_RATIO: _ClassVar[Threshold.Metric]
         LCP_P75_MS: _ClassVar[Threshold.Metric]
+        RPS: _ClassVar[Threshold.Metric]
+        P50_MS: _ClassVar[Threshold.Metric]
+        P99_MS: _ClassVar[Threshold.Metric]
     METRIC_UNSPECIFIED: Threshold.Metric
     P95_MS: Threshold.Metric
     ERROR_RATIO: Threshold.Metric
     LCP_P75_MS: Threshold.Metric
+    RPS: Threshold.Metric
+    P50_MS: Threshold.Metric
+    P99_MS: Threshold.Metric
     METRIC_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     MAX_FIELD_NUMBER: _ClassVar[int]
+    MIN_FIELD_NUMBER: _ClassVar[int]
+    ABORT_ON_FAIL_FIELD_NUMBER: _ClassVar[int]
+    ABORT_GRACE_S_FIELD_NUMBER: _ClassVar[int]
     metric: Threshold.Metric
     step: str
     max: float
-    def __init__(self, metric: _Optional[_Union[Threshold.Metric, str]] = ..., step: _Optional[str] = ..., max: _Optional[float] = ...) -> None: ...
+    min: float
+    abort_on_fail: bool
+    abort_grace_s: float
+    def __init__(self, metric: _Optional[_Union[Threshold.Metric, str]] = ..., step: _Optional[str] = ..., max: _Optional[float] = ..., min: _Optional[float] = ..., abort_on_fail: _Optional[bool] = ..., abort_grace_s: _Optional[float] = ...) -> None: ...
 
 class StepLoad(_message.Message):
     __slots__ = ("users_per_step", "step_duration_s", "max_users")
@@ -627,3 +641,195 @@ class CalibrationKnee(_message.Message):
     users: int
     rps: float
     def __init__(self, users: _Optional[int] = ..., rps: _Optional[float] = ...) -> None: ...
+
+class ThresholdReport(_message.Message):
+    __slots__ = ("run", "plan", "verdicts", "aborted_by")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    VERDICTS_FIELD_NUMBER: _ClassVar[int]
+    ABORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    run: str
+    plan: str
+    verdicts: _containers.RepeatedCompositeFieldContainer[ThresholdVerdict]
+    aborted_by: str
+    def __init__(self, run: _Optional[str] = ..., plan: _Optional[str] = ..., verdicts: _Optional[_Iterable[_Union[ThresholdVerdict, _Mapping]]] = ..., aborted_by: _Optional[str] = ...) -> None: ...
+
+class ThresholdVerdict(_message.Message):
+    __slots__ = ("threshold", "label", "value", "held", "problem")
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    threshold: Threshold
+    label: str
+    value: float
+    held: bool
+    problem: str
+    def __init__(self, threshold: _Optional[_Union[Threshold, _Mapping]] = ..., label: _Optional[str] = ..., value: _Optional[float] = ..., held: _Optional[bool] = ..., problem: _Optional[str] = ...) -> None: ...
+
+class RunRecord(_message.Message):
+    __slots__ = ("id", "plan", "revision", "started_by", "agents", "workers", "load", "started_at", "ended_at", "updated_at", "state", "steps", "pages", "thresholds", "calibration", "series")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[RunRecord.State]
+        RUNNING: _ClassVar[RunRecord.State]
+        FINISHED: _ClassVar[RunRecord.State]
+        INTERRUPTED: _ClassVar[RunRecord.State]
+    STATE_UNSPECIFIED: RunRecord.State
+    RUNNING: RunRecord.State
+    FINISHED: RunRecord.State
+    INTERRUPTED: RunRecord.State
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    STARTED_BY_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
+    LOAD_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    PAGES_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    plan: str
+    revision: int
+    started_by: str
+    agents: _containers.RepeatedScalarFieldContainer[str]
+    workers: int
+    load: RunLoad
+    started_at: str
+    ended_at: str
+    updated_at: str
+    state: RunRecord.State
+    steps: _containers.RepeatedCompositeFieldContainer[RunStep]
+    pages: _containers.RepeatedCompositeFieldContainer[RunPage]
+    thresholds: _containers.RepeatedCompositeFieldContainer[ThresholdVerdict]
+    calibration: CalibrationResult
+    series: _containers.RepeatedCompositeFieldContainer[RunSample]
+    def __init__(self, id: _Optional[str] = ..., plan: _Optional[str] = ..., revision: _Optional[int] = ..., started_by: _Optional[str] = ..., agents: _Optional[_Iterable[str]] = ..., workers: _Optional[int] = ..., load: _Optional[_Union[RunLoad, _Mapping]] = ..., started_at: _Optional[str] = ..., ended_at: _Optional[str] = ..., updated_at: _Optional[str] = ..., state: _Optional[_Union[RunRecord.State, str]] = ..., steps: _Optional[_Iterable[_Union[RunStep, _Mapping]]] = ..., pages: _Optional[_Iterable[_Union[RunPage, _Mapping]]] = ..., thresholds: _Optional[_Iterable[_Union[ThresholdVerdict, _Mapping]]] = ..., calibration: _Optional[_Union[CalibrationResult, _Mapping]] = ..., series: _Optional[_Iterable[_Union[RunSample, _Mapping]]] = ...) -> None: ...
+
+class RunSummary(_message.Message):
+    __slots__ = ("id", "plan", "revision", "started_by", "started_at", "ended_at", "state", "baseline")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    STARTED_BY_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    plan: str
+    revision: int
+    started_by: str
+    started_at: str
+    ended_at: str
+    state: RunRecord.State
+    baseline: bool
+    def __init__(self, id: _Optional[str] = ..., plan: _Optional[str] = ..., revision: _Optional[int] = ..., started_by: _Optional[str] = ..., started_at: _Optional[str] = ..., ended_at: _Optional[str] = ..., state: _Optional[_Union[RunRecord.State, str]] = ..., baseline: _Optional[bool] = ...) -> None: ...
+
+class RunLoad(_message.Message):
+    __slots__ = ("users", "spawn_rate", "target_rps", "shape")
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    SPAWN_RATE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_RPS_FIELD_NUMBER: _ClassVar[int]
+    SHAPE_FIELD_NUMBER: _ClassVar[int]
+    users: int
+    spawn_rate: float
+    target_rps: float
+    shape: str
+    def __init__(self, users: _Optional[int] = ..., spawn_rate: _Optional[float] = ..., target_rps: _Optional[float] = ..., shape: _Optional[str] = ...) -> None: ...
+
+class RunStep(_message.Message):
+    __slots__ = ("name", "method", "requests", "failures", "rps", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    RPS_FIELD_NUMBER: _ClassVar[int]
+    P50_MS_FIELD_NUMBER: _ClassVar[int]
+    P90_MS_FIELD_NUMBER: _ClassVar[int]
+    P95_MS_FIELD_NUMBER: _ClassVar[int]
+    P99_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_MS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    method: str
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: int
+    p90_ms: int
+    p95_ms: int
+    p99_ms: int
+    max_ms: int
+    def __init__(self, name: _Optional[str] = ..., method: _Optional[str] = ..., requests: _Optional[int] = ..., failures: _Optional[int] = ..., rps: _Optional[float] = ..., p50_ms: _Optional[int] = ..., p90_ms: _Optional[int] = ..., p95_ms: _Optional[int] = ..., p99_ms: _Optional[int] = ..., max_ms: _Optional[int] = ...) -> None: ...
+
+class RunPage(_message.Message):
+    __slots__ = ("page", "ttfb_p75_ms", "fcp_p75_ms", "lcp_p75_ms", "cls_p75")
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    TTFB_P75_MS_FIELD_NUMBER: _ClassVar[int]
+    FCP_P75_MS_FIELD_NUMBER: _ClassVar[int]
+    LCP_P75_MS_FIELD_NUMBER: _ClassVar[int]
+    CLS_P75_FIELD_NUMBER: _ClassVar[int]
+    page: str
+    ttfb_p75_ms: int
+    fcp_p75_ms: int
+    lcp_p75_ms: int
+    cls_p75: float
+    def __init__(self, page: _Optional[str] = ..., ttfb_p75_ms: _Optional[int] = ..., fcp_p75_ms: _Optional[int] = ..., lcp_p75_ms: _Optional[int] = ..., cls_p75: _Optional[float] = ...) -> None: ...
+
+class RunSample(_message.Message):
+    __slots__ = ("at_s", "users", "rps", "failures_per_s", "p50_ms", "p95_ms")
+    AT_S_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
+    RPS_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_PER_S_FIELD_NUMBER: _ClassVar[int]
+    P50_MS_FIELD_NUMBER: _ClassVar[int]
+    P95_MS_FIELD_NUMBER: _ClassVar[int]
+    at_s: float
+    users: int
+    rps: float
+    failures_per_s: float
+    p50_ms: int
+    p95_ms: int
+    def __init__(self, at_s: _Optional[float] = ..., users: _Optional[int] = ..., rps: _Optional[float] = ..., failures_per_s: _Optional[float] = ..., p50_ms: _Optional[int] = ..., p95_ms: _Optional[int] = ...) -> None: ...
+
+class RunComparison(_message.Message):
+    __slots__ = ("run", "baseline", "tolerance", "figures", "regressed")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_FIELD_NUMBER: _ClassVar[int]
+    TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    FIGURES_FIELD_NUMBER: _ClassVar[int]
+    REGRESSED_FIELD_NUMBER: _ClassVar[int]
+    run: str
+    baseline: str
+    tolerance: float
+    figures: _containers.RepeatedCompositeFieldContainer[FigureComparison]
+    regressed: bool
+    def __init__(self, run: _Optional[str] = ..., baseline: _Optional[str] = ..., tolerance: _Optional[float] = ..., figures: _Optional[_Iterable[_Union[FigureComparison, _Mapping]]] = ..., regressed: _Optional[bool] = ...) -> None: ...
+
+class FigureComparison(_message.Message):
+    __slots__ = ("kind", "row", "figure", "value", "baseline", "delta", "ratio", "regressed")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    FIGURE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    RATIO_FIELD_NUMBER: _ClassVar[int]
+    REGRESSED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    row: str
+    figure: str
+    value: float
+    baseline: float
+    delta: float
+    ratio: float
+    regressed: bool
+    def __init__(self, kind: _Optional[str] = ..., row: _Optional[str] = ..., figure: _Optional[str] = ..., value: _Optional[float] = ..., baseline: _Optional[float] = ..., delta: _Optional[float] = ..., ratio: _Optional[float] = ..., regressed: _Optional[bool] = ...) -> None: ...

@@ -28,6 +28,7 @@ from locust_ext.browser.screenshots import FAILURE, STEP
 from locust_ext.browser.session import BrowserSession, PageError, playwright_cookies
 from locust_ext.plan.assertions import preview
 from locust_ext.plan.compiled import DEFAULT_TIMEOUT_S, CompiledChain, CompiledPlan, StepFailure, WeightedChains
+from locust_ext.plan.rows import browser_row, page_row
 from locust_ext.plan.templating import RenderContext, UndefinedVariable, compile_template
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.base import PlanUser
@@ -50,10 +51,10 @@ SIDE_CALL_TIMEOUT_S = 10.0
 class CompiledBrowserStep:
     """One browser step, with its templates compiled."""
 
-    def __init__(self, step: fleet_pb2.BrowserStep) -> None:
+    def __init__(self, journey: fleet_pb2.Journey, step: fleet_pb2.BrowserStep) -> None:
         self.action = Action.Name(step.action)
-        target = step.selector or step.url or (step.value if step.action == Action.SLEEP else "")
-        self.label = step.name or f"{self.action} {target}".strip()
+        self.label = browser_row(step)
+        self.page = page_row(journey, step)
         self.selector = compile_template(step.selector)
         self.value = compile_template(step.value)
         self.url = compile_template(step.url)
@@ -82,7 +83,7 @@ class CompiledJourneys:
     def __init__(self, plan: fleet_pb2.Plan, http: CompiledPlan) -> None:
         self.http = http
         self.journeys = [
-            CompiledChain.of(journey, [CompiledBrowserStep(step) for step in journey.steps])
+            CompiledChain.of(journey, [CompiledBrowserStep(journey, step) for step in journey.steps])
             for journey in plan.journeys
         ]
         self._weighted = WeightedChains(self.journeys)
@@ -235,7 +236,7 @@ class PlanBrowserUser(PlanUser):
             session.broken = True
             self.report_failure(REQUEST_TYPE, step.label, StepFailure(str(error)))
             return False
-        self._report_vitals(self.tracker.before_step(outcome.vitals_before, f"{journey}: {step.label}"))
+        self._report_vitals(self.tracker.before_step(outcome.vitals_before, step.page))
         if outcome.error is not None:
             session.broken = outcome.lost is not None
             if outcome.lost == "browser":

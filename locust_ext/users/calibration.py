@@ -12,15 +12,15 @@ import datetime
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from locust import LoadTestShape
 from locust.event import EventHook
-from locust.stats import RequestStats, calculate_response_time_percentile, diff_response_time_dicts
+from locust.stats import RequestStats
 
 from locust_ext.plan.schema import enum_json
 from locust_ext.proto import fleet_pb2
+from locust_ext.users.thresholds import Metric, Snapshot, evaluate, snapshot, window
 from locust_ext.users.vitals import VITALS
 from locust_ext.wire.records import record_json
 
@@ -41,71 +41,6 @@ RUNNING, KNEE, NO_KNEE, NONE_HELD, STOPPED = (
 SETTLE_S = 2.0
 MASTER_SETTLE_S = 5.0
 MASTER_REPORT_LAG_S = 4
-_Metric = fleet_pb2.Threshold.Metric
-
-
-@dataclass(slots=True)
-class _Row:
-    requests: int
-    failures: int
-    response_times: dict[int, int]
-
-
-def _snapshot(stats: RequestStats) -> dict[tuple[str, str], _Row]:
-    return {
-        key: _Row(entry.num_requests, entry.num_failures, dict(entry.response_times))
-        for key, entry in stats.entries.items()
-    }
-
-
-@dataclass(slots=True)
-class _Window:
-    """What the rows chosen by a threshold did between two snapshots."""
-
-    requests: int = 0
-    failures: int = 0
-    response_times: dict[int, int] = field(default_factory=dict)
-
-    def add(self, before: _Row | None, after: _Row) -> None:
-        self.requests += after.requests - (before.requests if before else 0)
-        self.failures += after.failures - (before.failures if before else 0)
-        times = after.response_times
-        if before:
-            times = diff_response_time_dicts(times, before.response_times)
-        for bucket, count in times.items():
-            self.response_times[bucket] = self.response_times.get(bucket, 0) + count
-
-    def percentile(self, percent: float) -> int | None:
-        counted = sum(self.response_times.values())
-        return calculate_response_time_percentile(self.response_times, counted, percent) if counted else None
-
-
-def _window(before: dict, after: dict, vital: str | None, name: str) -> _Window:
-    """Step rows (`vital` None) or the rows of one vital, all of them or the one named `name`."""
-    window = _Window()
-    for (row_name, method), row in after.items():
-        chosen = method == vital if vital else method not in VITALS
-        if chosen and (not name or row_name == name):
-            window.add(before.get((row_name, method)), row)
-    return window
-
-
-def _figure(threshold: fleet_pb2.Threshold, before: dict, after: dict) -> tuple[float | None, str]:
-    """The threshold's value over the step, and what it measured, for the report."""
-    scope = f"'{threshold.step}'" if threshold.step else ""
-    if threshold.metric == _Metric.LCP_P75_MS:
-        window = _window(before, after, "LCP", threshold.step)
-        return window.percentile(0.75), f"LCP p75 of {scope or 'every page'}"
-    window = _window(before, after, None, threshold.step)
-    scope = scope or "every step"
-    if threshold.metric == _Metric.ERROR_RATIO:
-        ratio = window.failures / window.requests if window.requests else None
-        return ratio, f"error ratio of {scope}"
-    return window.percentile(0.95), f"p95 of {scope}"
-
-
-def _unit(threshold: fleet_pb2.Threshold) -> str:
-    return "" if threshold.metric == _Metric.ERROR_RATIO else " ms"
 
 
 def requests_per_second(stats: RequestStats, from_s: int, to_s: int) -> float | None:
@@ -122,24 +57,25 @@ def requests_per_second(stats: RequestStats, from_s: int, to_s: int) -> float | 
 
 
 def measure_step(
-    calibration: fleet_pb2.Calibration, users: int, seconds: float, before: dict, after: dict, rps: float | None
+    calibration: fleet_pb2.Calibration,
+    users: int,
+    seconds: float,
+    before: Snapshot,
+    after: Snapshot,
+    rps: float | None,
 ) -> dict[str, Any]:
     """One step's figures and the thresholds it broke (as sentences)."""
-    steps = _window(before, after, None, "")
+    steps = window(before, after, None, "")
     if rps is None:
         rps = steps.requests / seconds if seconds > 0 else 0.0
     broken: list[str] = []
     figures: dict[str, Any] = {}
     for threshold in calibration.thresholds:
-        value, what = _figure(threshold, before, after)
-        key = _Metric.Name(threshold.metric)
-        figures.setdefault(key, {})[threshold.step or "*"] = value
-        if value is None:
-            broken.append(f"{what}: nothing completed in the step's measured {seconds:.1f} s")
-        elif value > threshold.max:
-            unit = _unit(threshold)
-            broken.append(f"{what} {value:g}{unit} > {threshold.max:g}{unit}")
-    lcp = _window(before, after, "LCP", "")
+        verdict = evaluate(threshold, before, after, seconds, "the step's measured", round(rps, 1))
+        figures.setdefault(Metric.Name(threshold.metric), {})[threshold.step or "*"] = verdict.value
+        if verdict.problem is not None:
+            broken.append(verdict.problem)
+    lcp = window(before, after, "LCP", "")
     step = fleet_pb2.CalibrationStep(
         users=users,
         seconds=round(seconds, 2),
@@ -206,17 +142,17 @@ class CalibrationShape(LoadTestShape):
             return None
         into_step = elapsed - self.step_index * duration
         if self.measured_from is None and into_step >= self.settle_s:
-            self.measured_from = (elapsed, _snapshot(self.stats))
+            self.measured_from = (elapsed, snapshot(self.stats))
         return self.users_at(self.step_index), float(self.calibration.users_per_step)
 
     def _end_step(self, elapsed: float) -> bool:
         """Measure the step that just ended; True when the calibration is over."""
         users = self.users_at(self.step_index)
-        started, before = self.measured_from or (elapsed, _snapshot(self.stats))
+        started, before = self.measured_from or (elapsed, snapshot(self.stats))
         # Whole seconds from when the step's users had started (SETTLE_S) to those reported by now.
         rate_from = math.ceil(self.step_started_at + SETTLE_S)
         rps = requests_per_second(self.stats, rate_from, math.floor(time.time()) - self.report_lag_s)
-        step = measure_step(self.calibration, users, elapsed - started, before, _snapshot(self.stats), rps)
+        step = measure_step(self.calibration, users, elapsed - started, before, snapshot(self.stats), rps)
         self.result["steps"].append(step)
         logger.info(
             "calibration step %d: %d users, %.1f req/s, p95 %s ms, %s",

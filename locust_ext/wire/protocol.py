@@ -22,6 +22,8 @@ DEFAULT_PREFIX = "/locust-fleet/"
 AGENTS_KEY = "agents/"  # <prefix>agents/<id>: an agent's record, under its lease
 PLANS_KEY = "plans/"  # <prefix>plans/<name>: a saved plan's JSON
 CALIBRATIONS_KEY = "calibrations/"  # <prefix>calibrations/<plan>: the plan's latest calibration
+RUNS_KEY = "runs/"  # <prefix>runs/<plan>/<run>: a run's record (the history)
+BASELINES_KEY = "baselines/"  # <prefix>baselines/<plan>: the id of the plan's baseline run
 
 # The most Locust workers one agent starts for one deploy (InitBoomer's `processes`; 0 lets the agent decide).
 MAX_PROCESSES = 256
@@ -37,3 +39,11 @@ def plans_prefix(prefix: str) -> str:
 
 def calibrations_prefix(prefix: str) -> str:
     return f"{prefix}{CALIBRATIONS_KEY}"
+
+
+def runs_prefix(prefix: str) -> str:
+    return f"{prefix}{RUNS_KEY}"
+
+
+def baselines_prefix(prefix: str) -> str:
+    return f"{prefix}{BASELINES_KEY}"

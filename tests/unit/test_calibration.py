@@ -19,13 +19,20 @@ pytestmark = pytest.mark.unit
 P95_100 = {"metric": "P95_MS", "max": 100}
 
 
+CHECKOUT = {"name": "checkout", "method": "POST", "url": "/checkout"}
+
+
 class Run:
     """A calibration shape on a real Environment, its steps played by logging requests into Locust's statistics."""
 
     def __init__(self, environment: Environment, thresholds: list[dict[str, Any]], max_users: int = 20) -> None:
         calibrate = {"usersPerStep": 5, "stepDurationS": 10, "maxUsers": max_users, "thresholds": thresholds}
         plan = parse_plan(
-            {"name": "shop", "tasks": [{"name": "t", "steps": [{"url": "/"}]}], "load": {"calibrate": calibrate}}
+            {
+                "name": "shop",
+                "tasks": [{"name": "t", "steps": [{"url": "/"}, {"name": "browse", "url": "/items"}, CHECKOUT]}],
+                "load": {"calibrate": calibrate},
+            }
         )
         shape = plan_shape(plan, environment)
         assert isinstance(shape, CalibrationShape)

@@ -14,6 +14,7 @@ from locust_ext.master.discovery import AgentDirectory
 from locust_ext.master.dispatch import Dispatcher
 from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanStore
+from locust_ext.master.run_store import RunStore
 from locust_ext.plan.validation import Plan, parse_plan
 from locust_ext.users.pacing import Pacer, TargetRate
 from locust_ext.wire.etcd import Etcd
@@ -60,6 +61,7 @@ def make_fleet(master: Environment, etcd: Etcd, prefix: str, deployed: Deployed)
         ("127.0.0.1", free_port()),
         deployed,
         TargetRate(master, Pacer()),
+        RunStore(etcd, prefix),
     )
 
 
@@ -85,7 +87,7 @@ def test_a_plan_that_was_never_saved_is_not_found(fleet: Fleet) -> None:
 
 def test_a_saved_plan_is_loaded_as_its_message(fleet: Fleet) -> None:
     fleet.store.put("shop", PLAN)
-    assert fleet.load_plan("shop") == parse_plan(PLAN)
+    assert fleet.load_plan("shop").message() == parse_plan(PLAN)
 
 
 @pytest.mark.parametrize("ids", ["a1", [], [1], None, {"a1": True}])

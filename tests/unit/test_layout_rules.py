@@ -38,6 +38,7 @@ def banned(path: str, source: str) -> list[str]:
         ("import httpx\n", "httpx is used in locust_ext/master/tryout.py only"),
         ("import grpc\n", "gRPC is used on the wire only"),
         ("from subprocess import run\n", "processes are started by worker_agent/supervisor.py"),
+        ("import prometheus_client\n", "Prometheus' client is used in locust_ext/master/web/metrics.py only"),
     ],
 )
 def test_an_outside_system_used_outside_its_wrapper_is_refused(source: str, why: str) -> None:
@@ -54,13 +55,16 @@ def test_an_outside_system_used_outside_its_wrapper_is_refused(source: str, why:
         ("locust_ext/master/dispatch.py", "import grpc\n"),
         ("worker_agent/service.py", "import grpc\n"),
         ("worker_agent/supervisor.py", "import subprocess\n"),
+        ("locust_ext/master/web/metrics.py", "import prometheus_client\n"),
     ],
 )
 def test_the_wrapper_itself_may_use_its_outside_system(path: str, source: str) -> None:
     assert banned(path, source) == []
 
 
-@pytest.mark.parametrize("module", ["locust", "gevent", "grpc", "socket", "flask", "httpx", "pyetcd", "playwright"])
+@pytest.mark.parametrize(
+    "module", ["locust", "gevent", "grpc", "socket", "flask", "httpx", "pyetcd", "playwright", "prometheus_client"]
+)
 def test_the_plan_package_stays_pure(module: str) -> None:
     messages = banned("locust_ext/plan/planted.py", f"import {module}\n")
     assert len(messages) == 1 and "locust_ext/plan/ is pure" in messages[0], messages

@@ -93,7 +93,7 @@ def test_choices_list_what_each_requires_by_json_name_and_syntax() -> None:
     assert choices("BrowserStep.Action")["SAVE_ATTRIBUTE"] == ["selector", "saveAs", "value"]
     assert list(choices("HttpStep.Method")) == ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     assert list(choices("DataSet.Mode")) == ["ROUND_ROBIN", "UNIQUE_PER_USER", "RANDOM"]
-    assert list(choices("Threshold.Metric")) == ["P95_MS", "ERROR_RATIO", "LCP_P75_MS"]
+    assert list(choices("Threshold.Metric")) == ["P95_MS", "ERROR_RATIO", "LCP_P75_MS", "RPS", "P50_MS", "P99_MS"]
 
 
 @pytest.mark.parametrize(("source", "requires"), list(choices("Save.Source").items()))

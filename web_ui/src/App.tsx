@@ -30,6 +30,8 @@ import { ImportDialog } from './ImportDialog';
 import { PlanBuilder } from './PlanBuilder';
 import { PlansPanel } from './PlansPanel';
 import { RunPanel } from './RunPanel';
+import { Runs } from './Runs';
+import { ThresholdVerdicts } from './Thresholds';
 import { Screenshots } from './Screenshots';
 import { TryResult } from './TryResult';
 import { type Imported, type Issue, api, describeFailure, locust } from './api';
@@ -41,7 +43,7 @@ import { type Schema, SchemaContext, field, useSchema } from './schema';
 import { type Mode, fleetTheme, storeMode, storedMode } from './theme';
 import { type OpenPlan, download, usePlan } from './usePlan';
 
-type View = 'builder' | 'json' | 'try' | 'fleet';
+type View = 'builder' | 'json' | 'try' | 'fleet' | 'runs';
 
 export function App() {
   const [mode, setMode] = useState<Mode>(storedMode);
@@ -136,6 +138,7 @@ function FleetPage() {
               <Tab value="json" label="JSON" sx={{ minHeight: 40 }} />
               <Tab value="try" label={tryOutcome ? `Try result ${tryOutcome.ok ? '✓' : '✗'}` : 'Try result'} sx={{ minHeight: 40 }} />
               <Tab value="fleet" label="Agents & run" sx={{ minHeight: 40 }} />
+              <Tab value="runs" label="Runs" sx={{ minHeight: 40 }} />
             </Tabs>
             <Box sx={{ flex: 1, overflow: 'auto', p: 2 }}>
               <IssueSummary issues={issues} />
@@ -155,6 +158,12 @@ function FleetPage() {
               {view === 'try' &&
                 (tryOutcome ? <TryResult outcome={tryOutcome} onReveal={() => tryOnce(open.plan, true)} /> : <Typography color="text.secondary">Press Try once to run every step once from the master.</Typography>)}
               {view === 'fleet' && <FleetAndRun open={open} dirty={dirty} />}
+              {view === 'runs' &&
+                (open.storedName === null ? (
+                  <Alert severity="info">Save the plan: its runs are kept under its name.</Alert>
+                ) : (
+                  <Runs key={open.storedName} plan={open.storedName} />
+                ))}
             </Box>
           </ErrorsContext.Provider>
         ) : (
@@ -257,6 +266,7 @@ function FleetAndRun({ open, dirty }: { open: OpenPlan | null; dirty: boolean })
     <>
       <AgentsPanel target={target} />
       <RunPanel host={open?.plan.host ?? ''} />
+      <ThresholdVerdicts />
       {target?.saved && <Calibration key={target.name} plan={target.name} calibrates={Boolean(open?.plan.load?.calibrate)} />}
       <Screenshots />
     </>

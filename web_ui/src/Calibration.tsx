@@ -2,8 +2,9 @@
 import { Alert, Box, Chip, LinearProgress, Paper, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
 
 import { api } from './api';
-import type { CalibrationResult, Threshold } from './contract';
+import type { CalibrationResult } from './contract';
 import { usePolling } from './polling';
+import { thresholdText } from './Thresholds';
 
 const OUTCOME: Record<CalibrationResult['state'], { label: string; severity: 'success' | 'info' | 'warning' | 'error' }> = {
   running: { label: 'running', severity: 'info' },
@@ -15,11 +16,6 @@ const OUTCOME: Record<CalibrationResult['state'], { label: string; severity: 'su
 
 const shown = (value: number | null | undefined, format: (value: number) => string = String) =>
   value === null || value === undefined ? '–' : format(value);
-
-function thresholdText(threshold: Threshold): string {
-  const unit = threshold.metric === 'ERROR_RATIO' ? '' : ' ms';
-  return `${threshold.metric} of ${threshold.step || 'all'} ≤ ${threshold.max}${unit}`;
-}
 
 export function Calibration({ plan, calibrates }: { plan: string; calibrates: boolean }) {
   const { data: result } = usePolling(() => api.calibration(plan), 2000);

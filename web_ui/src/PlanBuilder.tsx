@@ -6,7 +6,8 @@ import type { ReactNode } from 'react';
 
 import { BrowserStepList } from './BrowserStepEditor';
 import { HttpStepList } from './HttpStepEditor';
-import type { Calibrate, DataSet, Journey, Load, Plan, StepLoad, Task, ThinkTime, Threshold, Users } from './contract';
+import { ThresholdList } from './Thresholds';
+import type { Calibrate, DataSet, Journey, Load, Plan, StepLoad, Task, ThinkTime, Users } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
 import { ChoiceInput, KeyValueEditor, NumberInput, TextInput, useDraft } from './fields';
 import { ItemControls, keyOf, listActions, replaceAt, withField } from './lists';
@@ -47,6 +48,9 @@ export function PlanBuilder({ plan, onChange }: { plan: Plan; onChange: (plan: P
       <LoadSection load={plan.load ?? {}} onChange={(value) => set('load', Object.keys(value).length ? value : undefined)} />
       <Tasks tasks={plan.tasks ?? []} onChange={(value) => set('tasks', value)} />
       <Journeys journeys={plan.journeys ?? []} onChange={(value) => set('journeys', value)} />
+      <Section title="Thresholds" subtitle="What the run must hold to pass, over the whole run; a headless run that breaks one exits 3">
+        <ThresholdList path="thresholds" thresholds={plan.thresholds ?? []} onChange={(value) => set('thresholds', value.length ? value : undefined)} endsRun />
+      </Section>
     </Box>
   );
 }
@@ -254,11 +258,7 @@ function StepLoadFields({ step, onChange }: { step: StepLoad; onChange: (step: S
 
 // Users stepped up until a threshold breaks; the run panel shows each step's figures and the knee.
 function CalibrationEditor({ calibrate, onChange }: { calibrate: Calibrate; onChange: (calibrate: Calibrate) => void }) {
-  const schema = useSchema();
-  const metrics = choices(schema, 'Threshold', 'metric');
-  const thresholds = calibrate.thresholds ?? [];
   const set: Setter<Calibrate> = (key, value) => onChange(withField(calibrate, key, value));
-  const setThresholds = (next: Threshold[]) => set('thresholds', next);
   return (
     <Box sx={{ mt: 1.5 }}>
       <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start' }}>
@@ -267,23 +267,9 @@ function CalibrationEditor({ calibrate, onChange }: { calibrate: Calibrate; onCh
         <NumberInput path="load.calibrate.maxUsers" label="Max users" value={calibrate.maxUsers} onChange={(value) => set('maxUsers', value)} sx={{ width: 110 }} />
       </Box>
       <Typography variant="subtitle2" sx={{ mt: 1.5, mb: 1 }}>
-        A step breaks when any of these is exceeded
+        A step breaks when any of these is beyond its bounds
       </Typography>
-      {thresholds.map((threshold, index) => {
-        const at = `load.calibrate.thresholds[${index}]`;
-        const update: Setter<Threshold> = (key, value) => setThresholds(replaceAt(thresholds, index, withField(threshold, key, value)));
-        return (
-          <Box key={keyOf(threshold)} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
-            <ChoiceInput path={join(at, 'metric')} label="Metric" choices={metrics} value={threshold.metric} onChange={(value) => update('metric', value)} sx={{ width: 170 }} />
-            <TextInput path={join(at, 'step')} label="Step" placeholder={threshold.metric === 'LCP_P75_MS' ? 'every page' : 'every step'} value={threshold.step} onChange={(value) => update('step', value)} InputLabelProps={{ shrink: true }} sx={{ flex: 1 }} />
-            <NumberInput path={join(at, 'max')} label="At most" value={threshold.max} onChange={(value) => update('max', value)} sx={{ width: 120 }} />
-            <ItemControls {...listActions(thresholds, index, 'Threshold', setThresholds)} />
-          </Box>
-        );
-      })}
-      <Button startIcon={<AddIcon />} onClick={() => setThresholds([...thresholds, { metric: 'P95_MS', max: 500 }])}>
-        Add threshold
-      </Button>
+      <ThresholdList path="load.calibrate.thresholds" thresholds={calibrate.thresholds ?? []} onChange={(next) => set('thresholds', next)} endsRun={false} />
     </Box>
   );
 }

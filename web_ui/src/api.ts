@@ -61,6 +61,10 @@ export type PlanSummary = Answer<'/plans', 'get'>['plans'][number];
 export type RunResults = Answer<'/release', 'post'>['results'];
 export type Imported = Answer<'/import', 'post'>;
 export type Rate = Answer<'/rate', 'get'>;
+export type ThresholdReport = Answer<'/thresholds', 'get'>;
+export type RunSummary = Answer<'/runs', 'get'>['runs'][number];
+export type RunRecord = Answer<'/runs/{id}', 'get'>;
+export type RunComparison = Answer<'/runs/{id}/compare', 'get'>;
 
 export interface StoredPlan {
   plan: Plan;
@@ -108,6 +112,7 @@ export const api = {
     (await call<Answer<'/deploy', 'post'>>('POST', `${API}/deploy`, { plan, agents, processes })).body,
   release: async (agents: string[] | 'all') => (await call<Answer<'/release', 'post'>>('POST', `${API}/release`, { agents })).body,
   rate: async () => (await call<Rate>('GET', `${API}/rate`)).body,
+  thresholds: async () => (await call<ThresholdReport>('GET', `${API}/thresholds`)).body,
   // The plan's latest calibration, or null before its first.
   calibration: async (name: string): Promise<CalibrationResult | null> => {
     const response = await fetch(`${API}/plans/${encodeURIComponent(name)}/calibration`, { credentials: 'same-origin' });
@@ -115,6 +120,12 @@ export const api = {
   },
   screenshots: async () => (await call<Answer<'/screenshots', 'get'>>('GET', `${API}/screenshots`)).body.screenshots,
   screenshotUrl: (id: Screenshot['id']) => `${API}/screenshots/${id}.png`,
+  runs: async (plan: string) => (await call<Answer<'/runs', 'get'>>('GET', `${API}/runs?plan=${encodeURIComponent(plan)}`)).body.runs,
+  run: async (id: string) => (await call<RunRecord>('GET', `${API}/runs/${encodeURIComponent(id)}`)).body,
+  deleteRun: async (id: string) => call<null>('DELETE', `${API}/runs/${encodeURIComponent(id)}`),
+  setBaseline: async (id: string) => call<Answer<'/runs/{id}/baseline', 'put'>>('PUT', `${API}/runs/${encodeURIComponent(id)}/baseline`),
+  compare: async (id: string, other: string) =>
+    (await call<RunComparison>('GET', `${API}/runs/${encodeURIComponent(id)}/compare?with=${encodeURIComponent(other)}`)).body,
 };
 
 // Locust's own answers, as far as the page reads them (they are Locust's, outside the fleet API's description).

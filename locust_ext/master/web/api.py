@@ -20,11 +20,14 @@ from werkzeug.exceptions import HTTPException
 
 from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanNotFound, RevisionConflict
+from locust_ext.master.run_store import RunNotFound
 from locust_ext.master.tryout import try_plan
 from locust_ext.master.web.openapi import document
 from locust_ext.plan.importers import FORMAT_DESCRIPTIONS, ImportFailed, import_plan
 from locust_ext.plan.schema import describe
 from locust_ext.plan.validation import PlanError, parse_plan
+from locust_ext.users.history import DEFAULT_TOLERANCE, compare_runs
+from locust_ext.users.process import process_state
 from locust_ext.wire.etcd import EtcdUnavailable
 
 IMPORT_FORMATS = [{"name": name, "description": text} for name, text in FORMAT_DESCRIPTIONS.items()]
@@ -73,6 +76,10 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
     def import_failed(error: ImportFailed) -> tuple[Response, int]:
         return jsonify(error=error.message, path=error.path), 400
 
+    @api.errorhandler(RunNotFound)
+    def run_not_found(error: RunNotFound) -> tuple[Response, int]:
+        return jsonify(error=f"no run '{error.args[0]}' is kept; GET {url_prefix}/runs lists them", path=""), 404
+
     @api.errorhandler(EtcdUnavailable)
     def etcd_unavailable(error: EtcdUnavailable) -> tuple[Response, int]:
         return jsonify(error=str(error), path=""), 503
@@ -109,6 +116,39 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
             message = f"plan '{name}' was saved by someone else (revision {current}); reload it and apply your change"
             return jsonify(error=message, path="", revision=current), 412
         return _with_revision(jsonify(name=stored.name, revision=stored.revision, plan=stored.plan), stored.revision)
+
+    @api.get("/runs")
+    def list_runs() -> Any:
+        return jsonify(runs=fleet.runs.list(request.args.get("plan", "")))
+
+    @api.get("/runs/<run_id>")
+    def get_run(run_id: str) -> Any:
+        return jsonify(fleet.runs.get(run_id))
+
+    @api.delete("/runs/<run_id>")
+    def delete_run(run_id: str) -> Any:
+        fleet.runs.delete(run_id)
+        return "", 204
+
+    @api.put("/runs/<run_id>/baseline")
+    def set_baseline(run_id: str) -> Any:
+        return jsonify(plan=fleet.runs.set_baseline(run_id), baseline=run_id)
+
+    @api.get("/runs/<run_id>/compare")
+    def compare(run_id: str) -> Any:
+        run = fleet.runs.get(run_id)
+        other = request.args.get("with") or fleet.runs.baseline(run["plan"])
+        if not other:
+            raise FleetError(f"plan '{run['plan']}' has no baseline: give ?with=<run id>, or set one", "with")
+        baseline = fleet.runs.get(other)
+        if baseline["plan"] != run["plan"]:
+            raise FleetError(f"run '{other}' is of plan '{baseline['plan']}', not '{run['plan']}'", "with")
+        return jsonify(compare_runs(run, baseline, _tolerance()))
+
+    @api.get("/thresholds")
+    def thresholds() -> Any:
+        state = process_state(fleet.runner.environment)
+        return jsonify(state.thresholds.report(state.run_id, state.plan.name if state.plan else ""))
 
     @api.get("/plans/<name>/calibration")
     def get_calibration(name: str) -> Any:
@@ -150,8 +190,8 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
     def deploy() -> Any:
         body = _json_body()
         agents = fleet.resolve_agents(body.get("agents"))
-        plan = fleet.load_plan(body.get("plan"))
-        return jsonify(fleet.deploy(plan, agents, body.get("processes", 0)))
+        stored = fleet.load_plan(body.get("plan"))
+        return jsonify(fleet.deploy(stored.message(), agents, body.get("processes", 0), stored.revision))
 
     @api.get("/rate")
     def rate() -> Any:
@@ -187,6 +227,19 @@ def _current_revision(fleet: Fleet, name: str) -> int:
         return fleet.store.get(name).revision
     except PlanNotFound:
         return 0
+
+
+def _tolerance() -> float:
+    text = request.args.get("tolerance", "")
+    if not text:
+        return DEFAULT_TOLERANCE
+    try:
+        tolerance = float(text)
+    except ValueError:
+        tolerance = -1.0
+    if not 0 <= tolerance <= 10:
+        raise FleetError(f"expected a fraction from 0 to 10 (0.1 is 10 %), got '{text}'", "tolerance")
+    return tolerance
 
 
 def _json_body() -> dict[str, Any]:

@@ -17,6 +17,7 @@ from locust.env import Environment
 
 from locust_ext.master.fleet import Fleet
 from locust_ext.master.web.api import AGENT_COLUMNS, agents_tab_rows, create_blueprint, refuse_other_sites
+from locust_ext.master.web.metrics import AgentsView, WorkerOwners, create_metrics_blueprint
 from locust_ext.master.web.page import create_page_blueprint, link_from_locust_page
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
     logged_in = functools.partial(is_logged_in, web_ui)
     app.register_blueprint(create_blueprint(fleet, base_path, logged_in))
     app.register_blueprint(create_page_blueprint(base_path, logged_in))
+    add_metrics(environment, fleet.directory.list, lambda: fleet.worker_owners)
     refuse_other_sites(app)
     link_from_locust_page(app, base_path)
     web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
@@ -48,6 +50,20 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
             extended = [{"key": "fleet-agents", "data": agents_tab_rows(fleet)}]
             response.set_data(json.dumps({**response.json, "extended_stats": extended}))
         return response
+
+
+def add_metrics(environment: Environment, agents: AgentsView | None = None, owners: WorkerOwners | None = None) -> None:
+    """`/metrics` for Prometheus, on a master or a standalone process with a web UI."""
+    web_ui = environment.web_ui
+    if web_ui is None or web_ui.app is None:
+        return
+    options = environment.parsed_options
+    base_path = (getattr(options, "web_base_path", "") or "").rstrip("/")
+    token = getattr(options, "fleet_metrics_token", "")
+    if web_ui.web_login and not token:
+        logger.warning("--web-login without --fleet-metrics-token: /metrics refuses every scrape; give a token")
+    blueprint = create_metrics_blueprint(environment, base_path, token, bool(web_ui.web_login), agents, owners)
+    web_ui.app.register_blueprint(blueprint)
 
 
 def is_logged_in(web_ui: Any) -> bool:

@@ -41,6 +41,7 @@ _STRING = {"type": "string"}
 _INTEGER = {"type": "integer"}
 _RESULTS = {"type": "object", "additionalProperties": _obj({"ok": {"type": "boolean"}, "message": _STRING})}
 _PLAN_NAME = {"name": "name", "in": "path", "required": True, "schema": _STRING}
+_RUN_ID = {"name": "id", "in": "path", "required": True, "schema": _STRING}
 _REVISION_HEADER = {"ETag": {"description": "the plan's revision, quoted", "schema": _STRING}}
 
 PATHS: dict[str, Any] = {
@@ -107,6 +108,55 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The plan's latest calibration (load.calibrate): each step's figures and the knee, live",
             "responses": {"200": _json(_ref("CalibrationResult"), "the calibration"), "404": _error("none yet")},
+        },
+    },
+    "/runs": {
+        "get": {
+            "summary": "The kept runs (the history), newest first; `plan` keeps one plan's",
+            "parameters": [{"name": "plan", "in": "query", "required": False, "schema": _STRING}],
+            "responses": {"200": _json(_obj({"runs": {"type": "array", "items": _ref("RunSummary")}}), "the runs")},
+        },
+    },
+    "/runs/{id}": {
+        "parameters": [_RUN_ID],
+        "get": {
+            "summary": "A run's record: its steps, pages, thresholds, and a sample every 5 s",
+            "responses": {"200": _json(_ref("RunRecord"), "the record"), "404": _error("no such run")},
+        },
+        "delete": {
+            "summary": "Forget a run",
+            "responses": {"204": {"description": "deleted"}, "404": _error("no such run")},
+        },
+    },
+    "/runs/{id}/baseline": {
+        "parameters": [_RUN_ID],
+        "put": {
+            "summary": "Make the run its plan's baseline (one per plan), which later runs compare with",
+            "responses": {
+                "200": _json(_obj({"plan": _STRING, "baseline": _STRING}), "the plan's baseline"),
+                "404": _error("no such run"),
+            },
+        },
+    },
+    "/runs/{id}/compare": {
+        "parameters": [_RUN_ID],
+        "get": {
+            "summary": "The run against another of its plan (`with`; default the baseline), figure by figure",
+            "parameters": [
+                {"name": "with", "in": "query", "required": False, "schema": _STRING},
+                {"name": "tolerance", "in": "query", "required": False, "schema": {"type": "number"}},
+            ],
+            "responses": {
+                "200": _json(_ref("RunComparison"), "each figure, its delta and ratio, and whether it regressed"),
+                "400": _error("no baseline, a run of another plan, or a bad tolerance"),
+                "404": _error("no such run"),
+            },
+        },
+    },
+    "/thresholds": {
+        "get": {
+            "summary": "The current run's thresholds (the plan's `thresholds`), each over the run so far, live",
+            "responses": {"200": _json(_ref("ThresholdReport"), "each threshold's figure and verdict")},
         },
     },
     "/deploy": {
@@ -253,7 +303,15 @@ _TRY_STEP = _obj(
     ["name", "path", "ok"],
 )
 # The records the API serves besides plans; each is described from its message, with what it reaches.
-_RECORDS = (fleet_pb2.AgentRecord, fleet_pb2.Screenshot, fleet_pb2.CalibrationResult)
+_RECORDS = (
+    fleet_pb2.AgentRecord,
+    fleet_pb2.Screenshot,
+    fleet_pb2.CalibrationResult,
+    fleet_pb2.ThresholdReport,
+    fleet_pb2.RunRecord,
+    fleet_pb2.RunSummary,
+    fleet_pb2.RunComparison,
+)
 
 
 @cache
