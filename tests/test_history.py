@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import signal
 import urllib.request
+from pathlib import Path
 from typing import Any
 
-from tests.fleet_fixtures import FleetMaster, StartAgent, demo_plan, wait_until
+from tests.fleet_fixtures import EtcdServer, FleetMaster, StartAgent, demo_plan, wait_until
 
 pytest_plugins = ("tests.fleet_fixtures",)
 
@@ -101,6 +102,41 @@ def test_a_master_killed_mid_run_leaves_its_run_marked_interrupted(
         "the run listed as interrupted",
     )
     assert run["endedAt"] is None
+
+
+def test_a_run_that_ends_while_etcd_is_away_is_kept_once_etcd_is_back(
+    tmp_path: Path, start_agent: StartAgent, fleet_prefix: str, httpbin: str
+) -> None:
+    etcd = EtcdServer(tmp_path / "etcd")
+    etcd.start()
+    master = FleetMaster(tmp_path / "unused.json", tmp_path / "master.log", etcd, fleet_prefix)
+    try:
+        master.start()
+        assert master.api("PUT", "/plans/fleet-demo", demo_plan(httpbin))[0] == 200
+        start_agent(agent_id=AGENT_ID, etcd=etcd, extra=("--processes", "1", "--no-browser")).wait_registered()
+        wait_until(lambda: AGENT_ID in master.agents(), WITHIN_S, "the agent listed", master.log)
+        status, body = master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": [AGENT_ID]})
+        assert status == 200 and body["results"][AGENT_ID]["ok"], body
+        wait_until(lambda: len(master.connected_workers()) == 1, WITHIN_S, "the worker ready", master.log)
+        master.swarm(2, httpbin)
+        wait_until(lambda: master.totals()[0] > 20, WITHIN_S, "requests counted", master.log)
+        etcd.stop()
+        counted = master.totals()[0]
+        wait_until(lambda: master.totals()[0] > counted + 20, WITHIN_S, "the run going on without etcd", master.log)
+        stop = urllib.request.Request(f"{master.url}/stop", method="POST")
+        urllib.request.urlopen(stop, timeout=10).close()
+        assert master.api("GET", "/runs")[0] == 503
+        etcd.start()
+        [run] = wait_until(
+            lambda: (listed := runs(master)) and listed[0]["state"] == "finished" and listed,
+            WITHIN_S,
+            "the finished run written once etcd is back",
+            master.log,
+        )
+        assert record_of(master, run)["steps"][0]["requests"] > counted
+    finally:
+        master.stop()
+        etcd.stop()
 
 
 def record_of(master: FleetMaster, run: dict[str, Any]) -> dict[str, Any]:

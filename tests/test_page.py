@@ -598,6 +598,8 @@ def test_thresholds_are_edited_in_the_page_and_judged_live_during_the_run(
         await expect(broken).to_have_attribute("data-held", "false", timeout=30_000)
         await expect(broken).to_contain_text("req/s < 1e+09 req/s")
         await expect(page.locator("[data-thresholds-broken]")).to_have_text("1 broken")
+        await page.get_by_label("Thresholds", exact=True).scroll_into_view_if_needed()
+        await shoot(page, "thresholds")
         await page.get_by_role("button", name="Stop").click()
         await expect(page.locator("[data-run-state]")).to_have_text("stopped", timeout=30_000)
 

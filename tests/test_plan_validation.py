@@ -256,7 +256,7 @@ CALIBRATE = {"usersPerStep": 5, "stepDurationS": 10, "maxUsers": 50, "thresholds
         (
             {"load": {"calibrate": CALIBRATE | {"thresholds": [{"metric": "P99", "max": 5}]}}},
             "load.calibrate.thresholds[0].metric",
-            'expected one of P95_MS, ERROR_RATIO, LCP_P75_MS; got "P99"',
+            'expected one of P95_MS, ERROR_RATIO, LCP_P75_MS, RPS, P50_MS, P99_MS; got "P99"',
         ),
         ({"load": {"calibrate": CALIBRATE, "targetRps": 100}}, "load.targetRps", "leave targetRps out"),
     ],

@@ -21,6 +21,7 @@ from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
 LOGIN_LOCUSTFILE = Path(__file__).with_name("login_locustfile.py")
+METRICS_TOKEN = "prometheus-scrape-token-0123"
 PASSWORD = "operator-pw-0123456789"
 EVIL = "http://evil.example"
 
@@ -53,6 +54,7 @@ def login_master(
     tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FleetMaster]:
     monkeypatch.setenv("FLEET_TEST_PASSWORD", PASSWORD)
+    monkeypatch.setenv("LOCUST_FLEET_METRICS_TOKEN", METRICS_TOKEN)
     extra = ("-f", str(LOGIN_LOCUSTFILE), "--web-login")
     master = FleetMaster(tmp_path / "unused.json", tmp_path / "login-master.log", etcd_server, fleet_prefix, extra)
     master.launch()
@@ -102,6 +104,19 @@ def test_with_web_login_the_page_and_every_api_route_refuse_strangers(login_mast
         survived=refused + 1,
         detail=f"every one of the {refused} API operations answered 401, the page redirected to the login",
     )
+
+
+def test_with_web_login_a_scrape_needs_the_metrics_token_which_opens_nothing_else(login_master: FleetMaster) -> None:
+    client = opener()
+    metrics = f"{login_master.url}/metrics"
+    assert send(client, metrics)[0] == 401
+    assert send(client, metrics, Authorization="Bearer not-the-token")[0] == 401
+    status, headers, content = send(client, metrics, Authorization=f"Bearer {METRICS_TOKEN}")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain"), (status, headers)
+    assert b"# TYPE locust_fleet_requests_total counter" in content and b"locust_fleet_run_info" in content
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    assert send(client, f"{login_master.url}/fleet/api/plans", "GET", None, **bearer)[0] == 401
+    assert send(client, f"{login_master.url}/fleet/", "GET", None, **bearer)[0] == 302
 
 
 def json_type() -> dict[str, str]:
