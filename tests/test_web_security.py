@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from locust_ext.master.web.openapi import document
-from tests.fleet_fixtures import EtcdServer, FleetMaster, demo_plan, wait_until
+from tests.fleet_fixtures import EtcdServer, FleetMaster, StartAgent, demo_plan, wait_until
 from tests.reliability import record
 
 pytest_plugins = ("tests.fleet_fixtures",)
@@ -117,6 +117,44 @@ def test_with_web_login_a_scrape_needs_the_metrics_token_which_opens_nothing_els
     bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
     assert send(client, f"{login_master.url}/fleet/api/plans", "GET", None, **bearer)[0] == 401
     assert send(client, f"{login_master.url}/fleet/", "GET", None, **bearer)[0] == 302
+
+
+def logged_in(master: FleetMaster) -> urllib.request.OpenerDirector:
+    operator = opener(http.cookiejar.CookieJar())
+    form = urllib.parse.urlencode({"username": "operator", "password": PASSWORD}).encode()
+    url = f"{master.url}/login_submit"
+    assert send(operator, url, "POST", form, **{"Content-Type": "application/x-www-form-urlencoded"})[0] == 302
+    return operator
+
+
+def test_a_run_started_by_a_logged_in_user_is_recorded_as_theirs(
+    login_master: FleetMaster, start_agent: StartAgent, httpbin: str
+) -> None:
+    operator = logged_in(login_master)
+    api = f"{login_master.url}/fleet/api"
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        status, _, content = send(operator, f"{api}{path}", method, data, **json_type())
+        assert status == 200, content
+        return json.loads(content)
+
+    call("PUT", "/plans/fleet-demo", demo_plan(httpbin))
+    start_agent(agent_id="logged", extra=("--processes", "1", "--no-browser")).wait_registered()
+    wait_until(lambda: "logged" in {a["id"] for a in call("GET", "/agents")["agents"]}, 60, "the agent listed")
+    assert call("POST", "/deploy", {"plan": "fleet-demo", "agents": ["logged"]})["results"]["logged"]["ok"]
+
+    def ready_workers() -> int:
+        stats = json.loads(send(operator, f"{login_master.url}/stats/requests")[2])
+        return sum(worker["state"] == "ready" for worker in stats["workers"])
+
+    wait_until(lambda: ready_workers() == 1, 60, "the worker ready", login_master.log)
+    form = urllib.parse.urlencode({"user_count": 1, "spawn_rate": 1, "host": httpbin}).encode()
+    swarm = f"{login_master.url}/swarm"
+    assert send(operator, swarm, "POST", form, **{"Content-Type": "application/x-www-form-urlencoded"})[0] == 200
+    [run] = wait_until(lambda: call("GET", "/runs?plan=fleet-demo")["runs"], 60, "the run recorded", login_master.log)
+    assert run["startedBy"] == "operator", run
+    call("POST", "/release", {"agents": ["logged"]})
 
 
 def json_type() -> dict[str, str]:

@@ -34,11 +34,10 @@ def watch_runs(environment: Environment) -> RunRecorder:
     recorder = RunRecorder(environment)
     if options.fleet_report:
         recorder.sinks.append(lambda record: write_json_file(options.fleet_report, record))
-    started_by = "headless" if options.headless else "web UI"
 
     def on_start(**_kwargs: Any) -> None:
         state.start_run()
-        recorder.start(started_by)
+        recorder.start("headless" if options.headless else state.started_by or "web UI")
 
     def on_quitting(**_kwargs: Any) -> None:
         if not thresholds.verdicts or environment.runner is None or environment.runner.state == "running":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from locust.env import Environment
 
-from locust_ext.master.web.hooks import add_metrics
+from locust_ext.master.web.hooks import add_metrics, remember_who_starts
 from locust_ext.plugin.plan_setup import report_calibrations, set_up_plan
 from locust_ext.plugin.runs import watch_runs
 
@@ -14,3 +14,4 @@ def set_up(environment: Environment) -> None:
     report_calibrations(environment)
     watch_runs(environment)
     add_metrics(environment)
+    remember_who_starts(environment)

@@ -28,6 +28,8 @@ class ProcessState:
         self.plan: Plan | None = None
         self.plan_revision = 0
         self.run_id = ""
+        # Who asked for the next run, when the web UI knows (the --web-login user); else it was "web UI" or "headless".
+        self.started_by = ""
         self.pacer = Pacer()
         self.screenshots = ScreenshotStore()
         self.thresholds = RunThresholds()

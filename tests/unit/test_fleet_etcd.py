@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from locust.env import Environment
 from locust.runners import MasterRunner
 
@@ -15,6 +16,7 @@ from locust_ext.master.dispatch import Dispatcher
 from locust_ext.master.fleet import Fleet, FleetError
 from locust_ext.master.plan_store import PlanStore
 from locust_ext.master.run_store import RunStore
+from locust_ext.master.web.api import create_blueprint
 from locust_ext.plan.validation import Plan, parse_plan
 from locust_ext.users.pacing import Pacer, TargetRate
 from locust_ext.wire.etcd import Etcd
@@ -151,3 +153,36 @@ def test_a_calibration_etcd_cannot_take_is_logged_not_raised(
         away.keep_calibration({"plan": "shop", "state": "running"})
     [message] = caplog.messages
     assert message.startswith("calibration of shop not saved to etcd: etcd unavailable (")
+
+
+def run_record(run_id: str, plan: str) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "plan": plan,
+        "revision": 1,
+        "startedBy": "headless",
+        "startedAt": "2026-12-01T09:00:00+00:00",
+        "endedAt": "2026-12-01T09:01:00+00:00",
+        "updatedAt": "2026-12-01T09:01:00+00:00",
+        "state": "finished",
+        "steps": [{"name": "list", "method": "GET", "requests": 10, "failures": 0, "rps": 5.0, "p95Ms": 40}],
+        "pages": [],
+    }
+
+
+def test_the_runs_api_refuses_to_compare_runs_of_two_plans_or_without_a_baseline(fleet: Fleet) -> None:
+    shop, blog = "shop-20261201T090000Z-0001", "blog-20261201T090000Z-0002"
+    fleet.runs.write(run_record(shop, "shop"))
+    fleet.runs.write(run_record(blog, "blog"))
+    app = Flask(__name__)
+    app.register_blueprint(create_blueprint(fleet, "", lambda: True))
+    client = app.test_client()
+    answer = client.get(f"/fleet/api/runs/{shop}/compare?with={blog}")
+    assert (answer.status_code, answer.json) == (
+        400,
+        {"error": f"run '{blog}' is of plan 'blog', not 'shop'", "path": "with"},
+    )
+    answer = client.get(f"/fleet/api/runs/{shop}/compare")
+    assert answer.status_code == 400 and answer.json is not None
+    assert answer.json["error"] == "plan 'shop' has no baseline: give ?with=<run id>, or set one"
+    assert client.get("/fleet/api/runs/shop-20000101T000000Z-0000").status_code == 404

@@ -19,6 +19,7 @@ from locust_ext.master.fleet import Fleet
 from locust_ext.master.web.api import AGENT_COLUMNS, agents_tab_rows, create_blueprint, refuse_other_sites
 from locust_ext.master.web.metrics import AgentsView, WorkerOwners, create_metrics_blueprint
 from locust_ext.master.web.page import create_page_blueprint, link_from_locust_page
+from locust_ext.users.process import process_state
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
     app.register_blueprint(create_blueprint(fleet, base_path, logged_in))
     app.register_blueprint(create_page_blueprint(base_path, logged_in))
     add_metrics(environment, fleet.directory.list, lambda: fleet.worker_owners)
+    remember_who_starts(environment)
     refuse_other_sites(app)
     link_from_locust_page(app, base_path)
     web_ui.template_args["extended_tabs"] = [{"title": "Fleet agents", "key": "fleet-agents"}]
@@ -50,6 +52,20 @@ def add_web_ui(environment: Environment, fleet: Fleet) -> None:
             extended = [{"key": "fleet-agents", "data": agents_tab_rows(fleet)}]
             response.set_data(json.dumps({**response.json, "extended_stats": extended}))
         return response
+
+
+def remember_who_starts(environment: Environment) -> None:
+    """A run started with --web-login is recorded as started by the logged-in user (Locust starts it in a greenlet of
+    its own, outside the request)."""
+    web_ui = environment.web_ui
+    if web_ui is None or web_ui.app is None or not web_ui.web_login:
+        return
+    state = process_state(environment)
+
+    @web_ui.app.before_request
+    def note_the_user() -> None:
+        if request.method == "POST" and request.path.endswith("/swarm") and current_user.is_authenticated:
+            state.started_by = str(current_user.get_id())
 
 
 def add_metrics(environment: Environment, agents: AgentsView | None = None, owners: WorkerOwners | None = None) -> None:
