@@ -1,5 +1,6 @@
 """The run history in etcd: each run's record under `<prefix>runs/<plan>/<run>`, the last `keep` per plan, and
-one baseline per plan under `<prefix>baselines/<plan>`.
+one baseline per plan under `<prefix>baselines/<plan>`. Beside each record, under `<prefix>runindex/`, the few
+fields a list shows: listing runs (the page polls it) reads those, not every record with its samples.
 
 A record is written whole at each version (every few seconds while its run runs), so a reader never sees half
 of one. While etcd is away the run goes on; its latest version waits here and is written once etcd is back, so
@@ -20,7 +21,7 @@ from locust_ext.plan.schema import enum_number
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.history import SAMPLE_EVERY_S
 from locust_ext.wire.etcd import Etcd, EtcdUnavailable
-from locust_ext.wire.protocol import baselines_prefix, runs_prefix
+from locust_ext.wire.protocol import baselines_prefix, run_index_prefix, runs_prefix
 from locust_ext.wire.records import record_json
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ RETRY_S = 5.0
 _INTERRUPTED_AFTER_S = 3 * SAMPLE_EVERY_S
 # A message's DESCRIPTOR is a descriptor.Descriptor at run time; protobuf's stubs also allow the upb class.
 _STATES = cast(EnumDescriptor, fleet_pb2.RunRecord.State.DESCRIPTOR)
+
+
+# What the index keeps of a record: what a list shows, and what tells an interrupted run.
+_INDEXED = ("id", "plan", "revision", "startedBy", "startedAt", "endedAt", "updatedAt", "state")
 
 
 class RunNotFound(LookupError):
@@ -47,6 +52,7 @@ class RunStore:
     def __init__(self, etcd: Etcd, prefix: str, keep: int = DEFAULT_KEEP_RUNS) -> None:
         self.etcd = etcd
         self.runs_prefix = runs_prefix(prefix)
+        self.index_prefix = run_index_prefix(prefix)
         self.baselines_prefix = baselines_prefix(prefix)
         self.keep = keep
         self._pending: dict[str, dict[str, Any]] = {}
@@ -77,42 +83,45 @@ class RunStore:
         self._retry = None
 
     def _put(self, record: dict[str, Any]) -> None:
-        plan = record["plan"]
-        self.etcd.put(f"{self.runs_prefix}{plan}/{record['id']}", json.dumps(record, separators=(",", ":")))
+        path = f"{record['plan']}/{record['id']}"
+        self.etcd.put(self.runs_prefix + path, json.dumps(record, separators=(",", ":")))
+        indexed = {field: record[field] for field in _INDEXED}
+        self.etcd.put(self.index_prefix + path, json.dumps(indexed, separators=(",", ":")))
         if record["state"] != "running":
-            self._prune(plan)
+            self._prune(record["plan"])
 
     def _prune(self, plan: str) -> None:
-        entries, _ = self.etcd.get_prefix(f"{self.runs_prefix}{plan}/")
+        entries, _ = self.etcd.get_prefix(f"{self.index_prefix}{plan}/")
         baseline = self.baseline(plan)
         # Run ids start with the plan and their UTC start: by key is oldest first.
         older = [
-            entry.key
+            entry.key[len(self.index_prefix) :]
             for entry in sorted(entries, key=lambda entry: entry.key)
             if not entry.key.endswith(f"/{baseline}")
         ]
-        for key in older[: max(0, len(entries) - self.keep)]:
-            self.etcd.delete(key)
+        for path in older[: max(0, len(entries) - self.keep)]:
+            self.etcd.delete(self.runs_prefix + path)
+            self.etcd.delete(self.index_prefix + path)
 
     def list(self, plan: str = "") -> list[dict[str, Any]]:
         """Summaries of the kept runs (of one plan, or of all), newest first."""
-        entries, _ = self.etcd.get_prefix(f"{self.runs_prefix}{plan}/" if plan else self.runs_prefix)
+        entries, _ = self.etcd.get_prefix(f"{self.index_prefix}{plan}/" if plan else self.index_prefix)
         baselines = {
             entry.key[len(self.baselines_prefix) :]: entry.value
             for entry in self.etcd.get_prefix(self.baselines_prefix)[0]
         }
         summaries = []
         for entry in sorted(entries, key=lambda entry: entry.key.rsplit("/", 1)[-1], reverse=True):
-            record = _as_read(json.loads(entry.value))
+            indexed = _as_read(json.loads(entry.value))
             summary = fleet_pb2.RunSummary(
-                id=record["id"],
-                plan=record["plan"],
-                revision=record["revision"],
-                started_by=record["startedBy"],
-                started_at=record["startedAt"],
-                ended_at=record["endedAt"],
-                state=cast(fleet_pb2.RunRecord.State, enum_number(_STATES, record["state"])),
-                baseline=baselines.get(record["plan"]) == record["id"],
+                id=indexed["id"],
+                plan=indexed["plan"],
+                revision=indexed["revision"],
+                started_by=indexed["startedBy"],
+                started_at=indexed["startedAt"],
+                ended_at=indexed["endedAt"],
+                state=cast(fleet_pb2.RunRecord.State, enum_number(_STATES, indexed["state"])),
+                baseline=baselines.get(indexed["plan"]) == indexed["id"],
             )
             summaries.append(record_json(summary))
         return summaries
@@ -127,6 +136,7 @@ class RunStore:
         plan = plan_of(run_id)
         if not self.etcd.delete(f"{self.runs_prefix}{plan}/{run_id}"):
             raise RunNotFound(run_id)
+        self.etcd.delete(f"{self.index_prefix}{plan}/{run_id}")
         if self.baseline(plan) == run_id:
             self.etcd.delete(self.baselines_prefix + plan)
 

@@ -23,6 +23,7 @@ AGENTS_KEY = "agents/"  # <prefix>agents/<id>: an agent's record, under its leas
 PLANS_KEY = "plans/"  # <prefix>plans/<name>: a saved plan's JSON
 CALIBRATIONS_KEY = "calibrations/"  # <prefix>calibrations/<plan>: the plan's latest calibration
 RUNS_KEY = "runs/"  # <prefix>runs/<plan>/<run>: a run's record (the history)
+RUN_INDEX_KEY = "runindex/"  # <prefix>runindex/<plan>/<run>: the record's few fields a list shows
 BASELINES_KEY = "baselines/"  # <prefix>baselines/<plan>: the id of the plan's baseline run
 
 # The most Locust workers one agent starts for one deploy (InitBoomer's `processes`; 0 lets the agent decide).
@@ -43,6 +44,10 @@ def calibrations_prefix(prefix: str) -> str:
 
 def runs_prefix(prefix: str) -> str:
     return f"{prefix}{RUNS_KEY}"
+
+
+def run_index_prefix(prefix: str) -> str:
+    return f"{prefix}{RUN_INDEX_KEY}"
 
 
 def baselines_prefix(prefix: str) -> str:

@@ -139,6 +139,8 @@ def test_the_store_keeps_the_last_runs_of_each_plan_and_never_the_baseline_out(s
     store.write(stored("blog-20261201T090000Z-0001"))
     kept = [summary["id"] for summary in store.list("shop")]
     assert kept == [ids[4], ids[3], ids[0]]
+    with pytest.raises(RunNotFound):
+        store.get(ids[1])  # pruned: its record went with its entry in the list
     assert [summary["baseline"] for summary in store.list("shop")] == [False, False, True]
     assert store.get(ids[3])["revision"] == 4
     assert len(store.list()) == 4
