@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from locust_ext.plan.importers import import_plan
 from locust_ext.plan.validation import load_plan, plan_to_json
@@ -131,6 +131,16 @@ async def build_three_step_chain(page: Page, name: str, host: str) -> None:
     await at(page, f"{item}.assert[0].value").fill("${itemId}")
 
 
+async def deploy_to_the_agent(page: Page, name: str) -> Locator:
+    """Deploy the open plan to the test's agent from the page (one process) and wait for its worker; its row."""
+    row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
+    await row.get_by_label(f"Select {AGENT_ID}").check()
+    await page.get_by_label("Processes per agent").fill("1")
+    await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+    await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+    return row
+
+
 def test_build_try_save_reload_deploy_swarm_release(
     browser: PageBrowser, master: FleetMaster, agent: AgentProcess, demo_app: str
 ) -> None:
@@ -167,12 +177,8 @@ def test_build_try_save_reload_deploy_swarm_release(
         await expect(at(page, "tasks[0].steps[2].url")).to_have_value("/api/items/${itemId}")
 
         await open_tab(page, "Agents & run")
-        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
-        await row.get_by_label(f"Select {AGENT_ID}").check()
-        await page.get_by_label("Processes per agent").fill("1")
-        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
+        row = await deploy_to_the_agent(page, name)
         await expect(page.get_by_role("status")).to_contain_text(f"{AGENT_ID}: started 1 worker")
-        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
 
         await page.get_by_label("Users", exact=True).fill("4")
         await page.get_by_label("Spawn rate (/s)").fill("4")
@@ -457,11 +463,7 @@ def test_browser_failure_screenshots_reach_the_page(
     async def scenario(page: Page) -> None:
         await page.goto(fleet_url(master, name))
         await open_tab(page, "Agents & run")
-        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
-        await row.get_by_label(f"Select {AGENT_ID}").check()
-        await page.get_by_label("Processes per agent").fill("1")
-        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await deploy_to_the_agent(page, name)
         await page.get_by_label("Users", exact=True).fill("1")
         await page.get_by_role("button", name="Start", exact=True).click()
         card = page.get_by_role("button", name="Screenshot of home: heading")
@@ -529,11 +531,7 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
         await open_tab(page, "Agents & run")
         panel = page.get_by_label("Calibration", exact=True)
         await expect(panel).to_contain_text("Start a run")
-        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
-        await row.get_by_label(f"Select {AGENT_ID}").check()
-        await page.get_by_label("Processes per agent").fill("1")
-        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await deploy_to_the_agent(page, name)
         await page.get_by_role("button", name="Start", exact=True).click()
         await expect(panel.locator("[data-calibration-state]")).to_have_text("running", timeout=30_000)
         # Two steps of 10 s (wall-clock: a busy machine does not make them longer); the rest is slack.
@@ -584,11 +582,7 @@ def test_thresholds_are_edited_in_the_page_and_judged_live_during_the_run(
         await page.get_by_role("button", name="Save", exact=True).click()
         await expect(page.get_by_label("Plan problems")).to_have_count(0)
         await open_tab(page, "Agents & run")
-        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
-        await row.get_by_label(f"Select {AGENT_ID}").check()
-        await page.get_by_label("Processes per agent").fill("1")
-        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await deploy_to_the_agent(page, name)
         await page.get_by_role("button", name="Start", exact=True).click()
         verdicts = page.get_by_label("Thresholds", exact=True).locator("[data-threshold]")
         await expect(verdicts).to_have_count(2, timeout=30_000)
@@ -638,11 +632,7 @@ def test_runs_are_kept_drawn_again_and_compared_in_the_page(
     async def scenario(page: Page) -> None:
         await page.goto(fleet_url(master, name))
         await open_tab(page, "Agents & run")
-        row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
-        await row.get_by_label(f"Select {AGENT_ID}").check()
-        await page.get_by_label("Processes per agent").fill("1")
-        await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await deploy_to_the_agent(page, name)
         await one_run(page)
         await open_tab(page, "Runs")
         runs = page.locator("tr[data-run]")

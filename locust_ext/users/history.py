@@ -152,11 +152,13 @@ def _steps_total(environment: Environment) -> StatsEntry:
 
 
 def _shape(plan: fleet_pb2.Plan | None) -> str:
-    if plan is not None:
-        for shape in ("step", "stages", "calibrate"):
-            if plan.load.HasField(shape) if shape != "stages" else plan.load.stages:
-                return shape
-    return "users"
+    """Which of the load shapes (users.shapes.plan_shape) the plan runs; "users" for Locust's own user count."""
+    load = plan.load if plan is not None else fleet_pb2.Load()
+    if load.HasField("step"):
+        return "step"
+    if load.stages:
+        return "stages"
+    return "calibrate" if load.HasField("calibrate") else "users"
 
 
 def _percentile(entry: StatsEntry, percent: float) -> int | None:

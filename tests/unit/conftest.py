@@ -14,6 +14,8 @@ import importlib
 import os
 import sys
 import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,6 +23,9 @@ import locust_ext  # noqa: F401
 from tests import fleet_fixtures
 from tests.fleet_fixtures import EtcdServer
 from tests.unit.discovery_host import DiscoveryProcess
+
+if TYPE_CHECKING:  # imported unpatched below, before any test module
+    from locust.env import Environment
 
 etcd_server = fleet_fixtures.etcd_server  # the session fixture, offered to this folder
 _DISCOVERY = pytest.StashKey[DiscoveryProcess]()
@@ -43,6 +48,19 @@ _import_locust_unpatched()
 def etcd(etcd_server: EtcdServer) -> EtcdServer:
     """The session's one etcd on loopback (tests/fleet_fixtures.py); tests keep apart by their key prefix."""
     return etcd_server
+
+
+@pytest.fixture
+def environment() -> Iterator[Environment]:
+    """A standalone Locust Environment with its local runner (quit at the end), as a test's own process."""
+    from locust.env import Environment
+
+    environment = Environment()
+    runner = environment.create_local_runner()
+    try:
+        yield environment
+    finally:
+        runner.quit()
 
 
 @pytest.fixture

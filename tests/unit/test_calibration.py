@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -72,16 +71,6 @@ def fast(count: int = 40, name: str = "list") -> dict[tuple[str, str], tuple[int
 
 def slow(count: int = 40, name: str = "list") -> dict[tuple[str, str], tuple[int, int, int]]:
     return {("GET", name): (count, 500, 0)}
-
-
-@pytest.fixture
-def environment() -> Iterator[Environment]:
-    environment = Environment()
-    runner = environment.create_local_runner()
-    try:
-        yield environment
-    finally:
-        runner.quit()
 
 
 def test_users_step_up_until_a_threshold_breaks_and_the_step_before_is_the_knee(environment: Environment) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +26,13 @@ PLAN = {
 
 
 @pytest.fixture
-def environment() -> Iterator[Environment]:
-    environment = Environment()
-    runner = environment.create_local_runner()
+def environment(environment: Environment) -> Environment:
+    """The unit layer's Environment, running PLAN with its thresholds watched, as the plugin sets a master up."""
     state = process_state(environment)
     state.plan = parse_plan(PLAN)
     state.thresholds.attach(environment)
     state.thresholds.set(state.plan.thresholds)
-    try:
-        yield environment
-    finally:
-        runner.quit()
+    return environment
 
 
 def test_a_run_leaves_a_record_of_its_steps_pages_thresholds_and_samples(environment: Environment) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from locust.env import Environment
@@ -26,19 +24,15 @@ TOKEN = "scrape-token-0123456789"
 
 
 @pytest.fixture
-def environment() -> Iterator[Environment]:
-    environment = Environment()
-    runner = environment.create_local_runner()
+def environment(environment: Environment) -> Environment:
+    """The unit layer's Environment, running PLAN with its thresholds watched, a run started."""
     state = process_state(environment)
     state.plan = parse_plan(PLAN)
     state.thresholds.attach(environment)
     state.thresholds.set(state.plan.thresholds)
     environment.events.test_start.add_listener(lambda **_kwargs: state.start_run())
     environment.events.test_start.fire(environment=environment)
-    try:
-        yield environment
-    finally:
-        runner.quit()
+    return environment
 
 
 def scrape(environment: Environment, headers: dict[str, str] | None = None, login: bool = False) -> tuple[int, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -69,16 +68,6 @@ def test_a_calibration_threshold_cannot_end_the_run() -> None:
     calibrate = {"usersPerStep": 5, "stepDurationS": 10, "maxUsers": 20, "thresholds": [threshold]}
     [issue] = issues(plan(load={"calibrate": calibrate}))
     assert issue.startswith("load.calibrate.thresholds[0].abortOnFail: a calibration's thresholds end a step")
-
-
-@pytest.fixture
-def environment() -> Iterator[Environment]:
-    environment = Environment()
-    runner = environment.create_local_runner()
-    try:
-        yield environment
-    finally:
-        runner.quit()
 
 
 def run_thresholds(environment: Environment, *thresholds: dict[str, Any]) -> RunThresholds:
