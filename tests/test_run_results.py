@@ -86,3 +86,14 @@ def test_a_baseline_that_is_not_a_record_of_the_plan_stops_the_run_before_any_lo
         run = run_fleet(tmp_path, plan(demo_app), users=1, seconds=30, extra=("--fleet-baseline", str(path)))
         assert run.returncode == EXIT_BAD_INPUT and message in run.stderr, run.explain()
         assert run.stats == {}, run.explain()
+
+
+def test_history_options_that_cannot_mean_anything_stop_the_run_before_any_load(tmp_path: Path, demo_app: str) -> None:
+    for extra, message in (
+        (("--fleet-fail-on-regression", "-5"), "--fleet-fail-on-regression: expected a percentage from 0 to 1000"),
+        (("--fleet-fail-on-regression", "10"), "--fleet-fail-on-regression: needs --fleet-baseline"),
+        (("--fleet-keep-runs", "0"), "--fleet-keep-runs: expected at least 1 run kept per plan, got 0"),
+    ):
+        run = run_fleet(tmp_path, plan(demo_app), users=1, seconds=30, extra=extra)
+        assert run.returncode == EXIT_BAD_INPUT and message in run.stderr, run.explain()
+        assert run.stats == {}, run.explain()

@@ -26,6 +26,7 @@ def watch_runs(environment: Environment) -> RunRecorder:
     """Give each run an id, watch its thresholds, record it; at the end of the process report the thresholds and
     the baseline comparison, and set the exit code."""
     options = parsed_options(environment)
+    check_history_options(options)
     state = process_state(environment)
     baseline = load_baseline(options.fleet_baseline, state.plan.name if state.plan else "")
     tolerance = options.fleet_fail_on_regression / 100 if options.fleet_fail_on_regression else DEFAULT_TOLERANCE
@@ -59,6 +60,20 @@ def watch_runs(environment: Environment) -> RunRecorder:
     environment.events.test_stop.add_listener(lambda **_kwargs: recorder.stop())
     environment.events.quitting.add_listener(on_quitting)
     return recorder
+
+
+def check_history_options(options: Any) -> None:
+    """The history's numeric options, refused before any load when they cannot mean anything."""
+    problems = []
+    regression = options.fleet_fail_on_regression
+    if not 0 <= regression <= 1000:
+        problems.append(f"--fleet-fail-on-regression: expected a percentage from 0 to 1000, got {regression:g}")
+    elif regression and not options.fleet_baseline:
+        problems.append("--fleet-fail-on-regression: needs --fleet-baseline, the run to compare with")
+    if options.fleet_keep_runs < 1:
+        problems.append(f"--fleet-keep-runs: expected at least 1 run kept per plan, got {options.fleet_keep_runs}")
+    if problems:
+        exit_bad_input(problems)
 
 
 def load_baseline(path: str, plan: str) -> dict[str, Any] | None:
