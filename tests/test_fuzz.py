@@ -449,7 +449,7 @@ def import_outcome(text: str, format: str | None) -> str:
         assert isinstance(error.path, str) and error.message.strip(), repr(error)
         return "refused with the place named"
     assert plan_to_json(parse_plan(result.plan)) == result.plan, result.plan
-    assert result.format in FORMATS and all(isinstance(warning, str) for warning in result.warnings)
+    assert result.format in FORMATS and all(isinstance(warning, str) for warning in result.messages)
     return "imported"
 
 

@@ -179,7 +179,7 @@ def test_postman_collection_becomes_a_plan() -> None:
 
 
 def test_postman_warnings_name_what_was_not_converted() -> None:
-    warnings = import_plan(_postman()).warnings
+    warnings = import_plan(_postman()).messages
 
     assert warnings == [
         "item 'Login': test script line not converted: var data = pm.response.json();",
@@ -210,7 +210,7 @@ def test_postman_status_checks_in_one_line_and_one_of() -> None:
 
     step = result.plan["tasks"][0]["steps"][0]
     assert step["assert"] == [{"on": "STATUS", "op": "MATCHES", "value": "^(201|202)$"}]
-    assert result.warnings == [
+    assert result.messages == [
         "item 'Create': test script line not converted: "
         'pm.test("fast", function () { pm.expect(pm.response.responseTime).to.be.below(200); });'
     ]
@@ -267,7 +267,7 @@ def test_postman_bodies_and_auth() -> None:
     assert note["body"] == '{"id": ${id}}'
     assert note["headers"] == {"Content-Type": "application/json", "Authorization": "Bearer ${token}"}
     assert result.plan["variables"] == {"id": "5", "user": "u"}
-    assert result.warnings == [
+    assert result.messages == [
         "item 'Upload': form field 'photo' is a file; skipped",
         "item 'Upload': form data is sent as application/x-www-form-urlencoded, not multipart",
         "item 'Query': basic auth with variables not converted; add an Authorization header",
@@ -283,7 +283,7 @@ def test_postman_variable_names_are_made_template_names() -> None:
     assert step["url"] == "${base_url}/ping"
     assert step["params"] == {"id": "${__uuid}", "t": "{{$timestamp}}"}
     assert result.plan["variables"] == {"base_url": "http://x.test"}
-    assert result.warnings == [
+    assert result.messages == [
         "variable 'base-url' renamed 'base_url' (a name is letters, digits and '_')",
         "dynamic variable {{$timestamp}} not converted; it is sent as written",
     ]
@@ -430,7 +430,7 @@ def test_har_recording_becomes_one_task() -> None:
             }
         ],
     }
-    assert result.warnings == [
+    assert result.messages == [
         "Cookie headers dropped: each virtual user's session keeps the cookies its responses set",
         "2 static asset request(s) skipped (images, CSS, scripts, fonts, media); include_static keeps them",
     ]
@@ -441,7 +441,7 @@ def test_har_static_assets_kept_on_request() -> None:
 
     names = [step["name"] for step in result.plan["tasks"][0]["steps"]]
     assert names[1:3] == ["GET /static/site.css", "GET https://cdn.example.test/img/logo.png"]
-    assert not any("static" in warning for warning in result.warnings)
+    assert not any("static" in warning for warning in result.messages)
 
 
 def test_har_static_detection_without_resource_type() -> None:
@@ -511,7 +511,7 @@ def test_chrome_copy_as_curl() -> None:
             }
         ],
     }
-    assert result.warnings == [
+    assert result.messages == [
         "cookies sent as a Cookie header on every request; each virtual user's session also keeps its own"
     ]
 
@@ -616,10 +616,10 @@ def test_curl_data_that_is_not_a_form_keeps_curls_content_type() -> None:
     step = result.plan["tasks"][0]["steps"][0]
     assert step["body"] == '{"a": 1}'
     assert step["headers"] == {"Content-Type": "application/x-www-form-urlencoded"}
-    assert result.warnings == [
+    assert result.messages == [
         "the data looks like JSON but no Content-Type says so; sent as curl does, form-urlencoded"
     ]
-    assert import_plan("curl -F 'f=@x.bin' -F a=1 http://a.test/").warnings == ["form field 'f' is a file; skipped"]
+    assert import_plan("curl -F 'f=@x.bin' -F a=1 http://a.test/").messages == ["form field 'f' is a file; skipped"]
 
 
 @pytest.mark.parametrize(
@@ -721,7 +721,7 @@ def test_hazard_plan_becomes_setup_and_tasks() -> None:
     result = import_plan(json.dumps(HAZARD))
 
     assert result.format == "hazard"
-    assert result.warnings == []
+    assert result.messages == []
     assert result.plan == {
         "name": "hazard-import",
         "session": True,
@@ -817,7 +817,7 @@ def test_hazard_body_precedence_and_requestless_saves() -> None:
     assert first["save"] == [{"name": "size", "from": "RANDOM_CHOICE", "expr": "|S|M|L"}]
     assert second["body"] == "size=${size}"
     assert "json" not in second
-    assert result.warnings == [
+    assert result.messages == [
         "Extra: not a locust-hazard key; ignored",
         "MainTask[0].PreWork[1]: save 'lost' needs a response and the request has no UrlPath; dropped",
         "MainTask[0].TestWork: RawData is sent, so JsonData are not (as locust-hazard does)",
@@ -848,7 +848,7 @@ def test_own_example_plans_round_trip(path: Path) -> None:
     result = import_plan(text)
 
     assert result.format == "plan"
-    assert result.warnings == []
+    assert result.messages == []
     assert result.plan == plan_to_json(parse_plan(json.loads(text)))
     assert import_plan(json.dumps(result.plan), format="plan").plan == result.plan
     assert import_plan(text, name="copy of demo").plan["name"] == "copy-of-demo"

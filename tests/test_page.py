@@ -237,8 +237,8 @@ def test_import_shows_the_plan_and_its_warnings(browser: PageBrowser, master: Fl
         await expect(dialog).to_be_hidden()
         assert await shown_plan(page) == expected.plan
         warnings = page.get_by_label("Import warnings")
-        if expected.warnings:
-            for warning in expected.warnings:
+        if expected.messages:
+            for warning in expected.messages:
                 await expect(warnings).to_contain_text(warning)
         else:
             await expect(warnings).to_have_count(0)

@@ -8,7 +8,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from locust_ext.plan.extractors import ResponseView, compile_jsonpath, compile_regex, compile_xpath
+from locust_ext.plan.extractors import (
+    ResponseView,
+    compile_jsonpath,
+    compile_jsonpath_match,
+    compile_regex,
+    compile_xpath,
+    json_type,
+)
 from locust_ext.plan.templating import RenderContext, Template, UndefinedVariable, compile_template
 from locust_ext.proto import fleet_pb2
 
@@ -20,13 +27,17 @@ _PREVIEW = 80
 
 
 def assertion_label(assertion: fleet_pb2.Assertion) -> str:
-    """How messages name an assertion: `assert JSONPATH $.items EXISTS`."""
+    """How messages name an assertion: `assert JSONPATH $.items EXISTS`, after its name if it has one."""
     words = ("assert", Target.Name(assertion.on), assertion.expr, Op.Name(assertion.op))
-    return " ".join(word for word in words if word)
+    label = " ".join(word for word in words if word)
+    return f"{assertion.name}: {label}" if assertion.name else label
 
 
 def compile_assertion(assertion: fleet_pb2.Assertion) -> Check:
-    actual = _compile_target(assertion.on, assertion.expr)
+    if assertion.op == Op.TYPE:
+        actual = _compile_type_target(assertion.on, assertion.expr)
+    else:
+        actual = _compile_target(assertion.on, assertion.expr)
     label = assertion_label(assertion)
     compare = _compile_op(assertion.op, compile_template(assertion.value))
     nothing = "matched nothing" if assertion.on in (Target.JSONPATH, Target.XPATH) else "absent"
@@ -63,6 +74,29 @@ def _compile_target(target: int, expr: str) -> Actual:
     raise ValueError(f"unsupported assertion target {Target.Name(target)}")
 
 
+def _compile_type_target(target: int, expr: str) -> Actual:
+    """The JSON type of what JSONPATH matched or of the whole body; None when nothing matched or it is not JSON."""
+    if target == Target.JSONPATH:
+        find = compile_jsonpath_match(expr)
+    elif target == Target.BODY:
+        find = _whole_json
+    else:
+        raise ValueError(f"TYPE applies to JSONPATH and BODY, not {Target.Name(target)}")
+
+    def actual(view: ResponseView) -> str | None:
+        found, value = find(view)
+        return json_type(value) if found else None
+
+    return actual
+
+
+def _whole_json(view: ResponseView) -> tuple[bool, object]:
+    try:
+        return True, view.json()
+    except ValueError:
+        return False, None
+
+
 # A comparison returns None when it holds, else (" <expected value>", <what came or None>).
 Compare = Callable[["str | None", RenderContext], "tuple[str, str | None] | None"]
 _NUMERIC: dict[int, Callable[[float, float], bool]] = {
@@ -78,8 +112,8 @@ def _compile_op(op: int, value: Template) -> Compare:
         return lambda actual, _context: ("", None) if actual is None else None
     if op == Op.NOT_EXISTS:
         return lambda actual, _context: None if actual is None else ("", f"got {preview(actual)}")
-    if op in (Op.EQ, Op.NE):
-        return _equality(op == Op.EQ, value)
+    if op in (Op.EQ, Op.NE, Op.TYPE):
+        return _equality(op != Op.NE, value)
     if op in _NUMERIC:
         return _ordering(_NUMERIC[op], value)
     if op in (Op.CONTAINS, Op.NOT_CONTAINS):

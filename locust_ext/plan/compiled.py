@@ -86,7 +86,10 @@ class CompiledStep:
         self.headers = TemplateMap(headers)
         self.checks: list[Check] = [compile_assertion(assertion) for assertion in step.asserts]
         self.check_labels = [assertion_label(assertion) for assertion in step.asserts]
-        self.asserts_status = any(assertion.on == fleet_pb2.Assertion.STATUS for assertion in step.asserts)
+        asserts_status = any(assertion.on == fleet_pb2.Assertion.STATUS for assertion in step.asserts)
+        fails_on_error = step.fail_on_error_status if step.HasField("fail_on_error_status") else True
+        self.error_status_fails = fails_on_error and not asserts_status
+        self.assign = TemplateMap(dict(step.assign))
         self.saves = [
             _Save(
                 save.name,
@@ -98,8 +101,10 @@ class CompiledStep:
         ]
 
     def prepare(self, context: RenderContext) -> PreparedRequest:
-        """The request to send; raises StepFailure when a template names an undefined variable."""
+        """The request to send, after the step's assignments; raises StepFailure when a template names nothing."""
         try:
+            if self.assign:
+                context.variables.update(self.assign.render(context))
             return PreparedRequest(
                 self.method,
                 self.url.render(context),
@@ -148,7 +153,7 @@ class CompiledStep:
         return outcomes
 
     def status_problem(self, response: ResponseView) -> str | None:
-        if response.status >= 400 and not self.asserts_status:
+        if response.status >= 400 and self.error_status_fails:
             return f"status {response.status}: a step without a STATUS assert fails on 4xx and 5xx"
         return None
 

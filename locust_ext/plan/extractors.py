@@ -125,6 +125,17 @@ _XPATH_PROBE = etree.fromstring("<html><body><a href='#'>a</a></body></html>")
 
 def compile_jsonpath(expr: str) -> Query:
     """A JSONPath query returning the first match as text, or None. Simple paths skip the general engine."""
+    find = compile_jsonpath_match(expr)
+
+    def query(view: ResponseView) -> str | None:
+        found, value = find(view)
+        return as_text(value) if found else None
+
+    return query
+
+
+def compile_jsonpath_match(expr: str) -> Callable[[ResponseView], tuple[bool, Any]]:
+    """A JSONPath query returning (True, the first match as decoded JSON), or (False, None) when nothing matched."""
     keys = _simple_path(expr)
     if keys is not None:
         return lambda view: _walk_keys(view, keys)
@@ -133,15 +144,37 @@ def compile_jsonpath(expr: str) -> Query:
     except Exception as error:  # jsonpath-ng raises plain Exception subclasses of several kinds
         raise ValueError(f"not a valid JSONPath ({error})") from None
 
-    def query(view: ResponseView) -> str | None:
+    def query(view: ResponseView) -> tuple[bool, Any]:
         try:
             document = view.json()
         except ValueError:
-            return None
+            return False, None
         matches = compiled.find(document)
-        return as_text(matches[0].value) if matches else None
+        return (True, matches[0].value) if matches else (False, None)
 
     return query
+
+
+def json_type(value: Any) -> str:
+    """A decoded JSON value's type as JSON names it (and chai's `a()`): string, number, boolean, object, array, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+JSON_TYPES = ("string", "number", "boolean", "object", "array", "null")
+
+
+def parse_json_type(name: str) -> str:
+    if name not in JSON_TYPES:
+        raise ValueError(f"expected a JSON type ({', '.join(JSON_TYPES)}), got {json.dumps(name)}")
+    return name
 
 
 def _simple_path(expr: str) -> tuple[str | int, ...] | None:
@@ -160,16 +193,16 @@ def _simple_path(expr: str) -> tuple[str | int, ...] | None:
     return tuple(keys)
 
 
-def _walk_keys(view: ResponseView, keys: tuple[str | int, ...]) -> str | None:
+def _walk_keys(view: ResponseView, keys: tuple[str | int, ...]) -> tuple[bool, Any]:
     try:
         value: Any = view.json()
         for key in keys:
             if isinstance(key, int) and not isinstance(value, list):
-                return None
+                return False, None
             value = cast(Any, value)[key]  # a JSON object by name, an array by index; else TypeError, caught below
     except (ValueError, KeyError, IndexError, TypeError):
-        return None
-    return as_text(value)
+        return False, None
+    return True, value
 
 
 def compile_xpath(expr: str) -> Query:

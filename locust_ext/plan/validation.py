@@ -27,6 +27,7 @@ from locust_ext.plan.extractors import (
     compile_xpath,
     parse_choice_list,
     parse_int_range,
+    parse_json_type,
 )
 from locust_ext.plan.rows import page_rows, step_rows
 from locust_ext.plan.templating import TemplateSyntaxError, compile_template
@@ -76,6 +77,7 @@ SYNTAXES: dict[str, Callable[[str], Any]] = {
     "int_range": parse_int_range,
     "choice_list": parse_choice_list,
     "number": _check_number,
+    "json_type": parse_json_type,
     "template": compile_template,
 }
 # Syntaxes a value can only be checked for once templates are rendered, so only constants are checked here.
@@ -451,6 +453,14 @@ def _check_header_names(data: dict[str, Any], collector: _Collector) -> None:
                     collector.add(f"{path}.{kind}[{index}].expr", f"expected {_HEADER_NAME_HINT}, got {name}")
 
 
+def _check_type_asserts(data: dict[str, Any], collector: _Collector) -> None:
+    for path, step in _http_steps(data):
+        for index, check in _objects(step, "assert"):
+            target = check.get("on")
+            if check.get("op") == "TYPE" and isinstance(target, str) and target not in ("JSONPATH", "BODY"):
+                collector.add(f"{path}.assert[{index}].op", f"TYPE applies to JSONPATH and BODY, not {target}")
+
+
 def _is_bad_header_name(name: Any) -> bool:
     """A string that is no header name; a lone surrogate or any other value is reported by the field's own checks."""
     return isinstance(name, str) and not _SURROGATE.search(name) and not _HEADER_NAME.fullmatch(name)
@@ -633,6 +643,7 @@ _CROSS_FIELD_CHECKS = (
     _check_one_body,
     _check_timeouts,
     _check_header_names,
+    _check_type_asserts,
     _check_chains,
     _check_data_sets,
     _check_load,

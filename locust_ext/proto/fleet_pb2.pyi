@@ -179,7 +179,7 @@ class Task(_message.Message):
     def __init__(self, name: _Optional[str] = ..., weight: _Optional[int] = ..., think_time: _Optional[_Union[ThinkTime, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., iterations_per_s: _Optional[float] = ...) -> None: ...
 
 class HttpStep(_message.Message):
-    __slots__ = ("name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s", "follow_redirects", "save", "asserts")
+    __slots__ = ("name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s", "follow_redirects", "save", "asserts", "fail_on_error_status", "assign")
     class Method(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         GET: _ClassVar[HttpStep.Method]
@@ -217,6 +217,13 @@ class HttpStep(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class AssignEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     NAME_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -229,6 +236,8 @@ class HttpStep(_message.Message):
     FOLLOW_REDIRECTS_FIELD_NUMBER: _ClassVar[int]
     SAVE_FIELD_NUMBER: _ClassVar[int]
     ASSERTS_FIELD_NUMBER: _ClassVar[int]
+    FAIL_ON_ERROR_STATUS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGN_FIELD_NUMBER: _ClassVar[int]
     name: str
     method: HttpStep.Method
     url: str
@@ -241,7 +250,9 @@ class HttpStep(_message.Message):
     follow_redirects: bool
     save: _containers.RepeatedCompositeFieldContainer[Save]
     asserts: _containers.RepeatedCompositeFieldContainer[Assertion]
-    def __init__(self, name: _Optional[str] = ..., method: _Optional[_Union[HttpStep.Method, str]] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., params: _Optional[_Mapping[str, str]] = ..., form: _Optional[_Mapping[str, str]] = ..., json: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., body: _Optional[str] = ..., timeout_s: _Optional[float] = ..., follow_redirects: _Optional[bool] = ..., save: _Optional[_Iterable[_Union[Save, _Mapping]]] = ..., asserts: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ...) -> None: ...
+    fail_on_error_status: bool
+    assign: _containers.ScalarMap[str, str]
+    def __init__(self, name: _Optional[str] = ..., method: _Optional[_Union[HttpStep.Method, str]] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., params: _Optional[_Mapping[str, str]] = ..., form: _Optional[_Mapping[str, str]] = ..., json: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., body: _Optional[str] = ..., timeout_s: _Optional[float] = ..., follow_redirects: _Optional[bool] = ..., save: _Optional[_Iterable[_Union[Save, _Mapping]]] = ..., asserts: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ..., fail_on_error_status: _Optional[bool] = ..., assign: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Save(_message.Message):
     __slots__ = ("name", "source", "expr", "default_value")
@@ -278,7 +289,7 @@ class Save(_message.Message):
     def __init__(self, name: _Optional[str] = ..., source: _Optional[_Union[Save.Source, str]] = ..., expr: _Optional[str] = ..., default_value: _Optional[str] = ...) -> None: ...
 
 class Assertion(_message.Message):
-    __slots__ = ("on", "expr", "op", "value")
+    __slots__ = ("on", "expr", "op", "value", "name")
     class Target(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         TARGET_UNSPECIFIED: _ClassVar[Assertion.Target]
@@ -311,6 +322,7 @@ class Assertion(_message.Message):
         MATCHES: _ClassVar[Assertion.Op]
         EXISTS: _ClassVar[Assertion.Op]
         NOT_EXISTS: _ClassVar[Assertion.Op]
+        TYPE: _ClassVar[Assertion.Op]
     OP_UNSPECIFIED: Assertion.Op
     EQ: Assertion.Op
     NE: Assertion.Op
@@ -323,15 +335,18 @@ class Assertion(_message.Message):
     MATCHES: Assertion.Op
     EXISTS: Assertion.Op
     NOT_EXISTS: Assertion.Op
+    TYPE: Assertion.Op
     ON_FIELD_NUMBER: _ClassVar[int]
     EXPR_FIELD_NUMBER: _ClassVar[int]
     OP_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
     on: Assertion.Target
     expr: str
     op: Assertion.Op
     value: str
-    def __init__(self, on: _Optional[_Union[Assertion.Target, str]] = ..., expr: _Optional[str] = ..., op: _Optional[_Union[Assertion.Op, str]] = ..., value: _Optional[str] = ...) -> None: ...
+    name: str
+    def __init__(self, on: _Optional[_Union[Assertion.Target, str]] = ..., expr: _Optional[str] = ..., op: _Optional[_Union[Assertion.Op, str]] = ..., value: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class Journey(_message.Message):
     __slots__ = ("name", "weight", "think_time", "steps")
@@ -833,3 +848,11 @@ class FigureComparison(_message.Message):
     ratio: float
     regressed: bool
     def __init__(self, kind: _Optional[str] = ..., row: _Optional[str] = ..., figure: _Optional[str] = ..., value: _Optional[float] = ..., baseline: _Optional[float] = ..., delta: _Optional[float] = ..., ratio: _Optional[float] = ..., regressed: _Optional[bool] = ...) -> None: ...
+
+class ImportWarning(_message.Message):
+    __slots__ = ("message", "step")
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    step: str
+    def __init__(self, message: _Optional[str] = ..., step: _Optional[str] = ...) -> None: ...

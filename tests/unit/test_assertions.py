@@ -191,3 +191,37 @@ def test_shorten_keeps_80_characters() -> None:
 def test_labels_name_the_target_its_expression_and_the_op(on: str, expr: str, op: str, label: str) -> None:
     assertion = fleet_pb2.Assertion(on=on, op=op, expr=expr, value="1")
     assert assertion_label(assertion) == label
+
+
+@pytest.mark.parametrize(
+    ("on", "expr", "value"),
+    [
+        ("JSONPATH", "$.items[0].id", "number"),
+        ("JSONPATH", "$.items[0].name", "string"),
+        ("JSONPATH", "$.total", "string"),
+        ("JSONPATH", "$.items", "array"),
+        ("JSONPATH", "$.items[0]", "object"),
+        ("JSONPATH", "$..name", "string"),
+        ("BODY", "", "object"),
+    ],
+)
+def test_type_is_the_json_type_of_what_matched(on: str, expr: str, value: str) -> None:
+    assert check(on, "TYPE", value, expr) is None
+
+
+def test_type_tells_booleans_and_nulls_from_numbers_and_strings() -> None:
+    seen = response(content=b'{"ok": true, "gone": null, "n": 0}')
+    assert check("JSONPATH", "TYPE", "boolean", "$.ok", seen) is None
+    assert check("JSONPATH", "TYPE", "null", "$.gone", seen) is None
+    assert check("JSONPATH", "TYPE", "number", "$.ok", seen) == "assert JSONPATH $.ok TYPE number: got 'boolean'"
+
+
+def test_type_of_nothing_or_of_a_body_that_is_not_json_fails_as_such() -> None:
+    assert check("JSONPATH", "TYPE", "string", "$.nope") == "assert JSONPATH $.nope TYPE string: matched nothing"
+    assert check("BODY", "TYPE", "array", seen=response(content=b"<html/>")) == "assert BODY TYPE array: absent"
+
+
+def test_a_named_assertion_says_its_name_first() -> None:
+    assertion = fleet_pb2.Assertion(on="STATUS", op="EQ", value="418", name="teapot")
+    assert assertion_label(assertion) == "teapot: assert STATUS EQ"
+    assert compile_assertion(assertion)(response(), RenderContext()) == "teapot: assert STATUS EQ 418: got 200"

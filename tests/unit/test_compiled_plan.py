@@ -324,3 +324,29 @@ def test_a_plan_keeps_sessions_by_default_and_carries_its_variables_data_sets_an
     assert [feeder.name for feeder in plan.feeders] == ["users"]
     assert [step.name for step in plan.setup] == ["login"]
     assert compile_plan(data | {"session": False}).session is False
+
+
+@pytest.mark.parametrize("status", [404, 500])
+def test_a_step_that_does_not_fail_on_error_status_passes_unless_an_assertion_fails(status: int) -> None:
+    step = compile_step(failOnErrorStatus=False, **{"assert": [{"on": "BODY", "op": "CONTAINS", "value": "ok"}]})
+    step.verify(response(status, b"ok"), RenderContext())
+    assert failure(step, response(status, b"no")) == "assert BODY CONTAINS ok: got 'no'"
+    assert [check["kind"] for check in step.inspect(response(status, b"ok"), RenderContext())] == ["assert"]
+
+
+def test_assignments_are_set_before_the_request_and_seen_by_later_steps() -> None:
+    step = compile_step(
+        url="/t/${ts}", assign={"ts": "${__timestamp}", "id": "${__uuid}", "copy": "${ts}"}, headers={"X-Id": "${id}"}
+    )
+    context = RenderContext({"ts": "old"})
+    request = step.prepare(context)
+    assert re.fullmatch(r"/t/\d{13}", request.url)
+    assert request.url == "/t/" + context.variables["ts"]
+    assert request.headers["X-Id"] == context.variables["id"]
+    assert context.variables["copy"] == "old"  # every value rendered before any is set
+
+
+def test_an_assignment_naming_an_undefined_variable_fails_the_step_before_sending() -> None:
+    step = compile_step(assign={"a": "${nope}"})
+    with pytest.raises(StepFailure, match="nope"):
+        step.prepare(RenderContext())

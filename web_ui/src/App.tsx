@@ -145,7 +145,7 @@ function FleetPage() {
               {warnings.length > 0 && (
                 <Alert severity="warning" onClose={lifecycle.dismissWarnings} sx={{ mb: 2 }} aria-label="Import warnings">
                   {warnings.map((warning) => (
-                    <div key={warning}>{warning}</div>
+                    <div key={warning.message}>{warning.message}</div>
                   ))}
                 </Alert>
               )}

@@ -25,6 +25,7 @@ export type CalibrationResult = Schemas['CalibrationResult'];
 export type TryOutcome = Schemas['TryResult'];
 export type TryStep = TryOutcome['steps'][number];
 export type Issue = Schemas['PlanErrors']['issues'][number];
+export type ImportWarning = Schemas['ImportWarning'];
 
 type Method = 'get' | 'put' | 'post' | 'delete';
 type JsonBody<Response> = Response extends { content: { 'application/json': infer Body } } ? Body : never;

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, type Imported, type Issue, type PlanSummary, api, describeFailure } from './api';
-import type { Plan } from './contract';
+import type { ImportWarning, Plan } from './contract';
 import type { Confirmation, NameRequest } from './dialogs';
 import type { PlanActions } from './PlansPanel';
 
@@ -54,7 +54,7 @@ export function usePlan(events: PlanEvents) {
   const [plans, setPlans] = useState<PlanSummary[]>([]);
   const [open, setOpen] = useState<OpenPlan | null>(null);
   const [issues, setIssues] = useState<Issue[]>([]);
-  const [warnings, setWarnings] = useState<string[]>([]);
+  const [warnings, setWarnings] = useState<ImportWarning[]>([]);
   const [message, setMessage] = useState('');
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
   const [nameRequest, setNameRequest] = useState<NameRequest | null>(null);

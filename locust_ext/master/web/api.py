@@ -29,6 +29,7 @@ from locust_ext.plan.validation import PlanError, parse_plan
 from locust_ext.users.history import DEFAULT_TOLERANCE, compare_runs
 from locust_ext.users.process import process_state
 from locust_ext.wire.etcd import EtcdUnavailable
+from locust_ext.wire.records import record_json
 
 IMPORT_FORMATS = [{"name": name, "description": text} for name, text in FORMAT_DESCRIPTIONS.items()]
 AGENT_COLUMNS = [
@@ -174,7 +175,8 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
         include_static = request.args.get("includeStatic", "") in ("1", "true")
         text = request.get_data(as_text=True)
         result = import_plan(text, request.args.get("format"), request.args.get("name"), include_static=include_static)
-        return jsonify(plan=result.plan, warnings=result.warnings, format=result.format)
+        warnings = [record_json(warning) for warning in result.warnings]
+        return jsonify(plan=result.plan, warnings=warnings, format=result.format)
 
     @api.get("/openapi.json")
     def openapi() -> Any:

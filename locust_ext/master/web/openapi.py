@@ -224,7 +224,13 @@ PATHS: dict[str, Any] = {
             "requestBody": {"required": True, "content": {"text/plain": {"schema": _STRING}, "application/json": {}}},
             "responses": {
                 "200": _json(
-                    _obj({"plan": _ref("Plan"), "warnings": {"type": "array", "items": _STRING}, "format": _STRING}),
+                    _obj(
+                        {
+                            "plan": _ref("Plan"),
+                            "warnings": {"type": "array", "items": _ref("ImportWarning")},
+                            "format": _STRING,
+                        }
+                    ),
                     "the plan and what did not carry over",
                 ),
                 "400": _error("the input cannot become a plan: the path says where in the input"),
@@ -311,6 +317,7 @@ _RECORDS = (
     fleet_pb2.RunRecord,
     fleet_pb2.RunSummary,
     fleet_pb2.RunComparison,
+    fleet_pb2.ImportWarning,
 )
 
 

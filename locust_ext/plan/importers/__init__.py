@@ -17,7 +17,8 @@ from locust_ext.plan.importers.har import from_har
 from locust_ext.plan.importers.hazard import HazardConverter
 from locust_ext.plan.importers.postman import PostmanConverter
 from locust_ext.plan.importers.readers import ImportFailed, Warnings, json_object, plan_name, read_field
-from locust_ext.plan.validation import PlanError, parse_plan, plan_to_json
+from locust_ext.plan.validation import PlanError, is_json_list, is_json_object, parse_plan, plan_to_json
+from locust_ext.proto import fleet_pb2
 
 __all__ = ["FORMATS", "FORMAT_DESCRIPTIONS", "ImportFailed", "ImportResult", "import_plan"]
 
@@ -38,8 +39,12 @@ class ImportResult:
     """The plan JSON (validated and normalised), what did not carry over, and the format it came from."""
 
     plan: dict[str, Any]
-    warnings: list[str]
+    warnings: list[fleet_pb2.ImportWarning]
     format: str
+
+    @property
+    def messages(self) -> list[str]:
+        return [warning.message for warning in self.warnings]
 
 
 def import_plan(
@@ -56,7 +61,8 @@ def import_plan(
     source = name or plan.get("name") or ""
     if isinstance(source, str):  # any other name is left for the validation to report
         plan["name"] = plan_name(source, f"{format}-import")
-    return ImportResult(_validated(plan), list(warnings), format)
+    located = _located(warnings, plan)
+    return ImportResult(_validated(plan), located, format)
 
 
 def _convert(format: str, text: str, warnings: Warnings, include_static: bool) -> dict[str, Any]:
@@ -89,6 +95,25 @@ def _detect_format(text: str) -> str:
         if schema:
             raise ImportFailed("info.schema", f"expected a Postman collection v2.1 (export it as v2.1), got {schema}")
     raise ImportFailed("", f"cannot tell the format; expected {_FORMAT_NAMES}")
+
+
+def _located(warnings: Warnings, plan: dict[str, Any]) -> list[fleet_pb2.ImportWarning]:
+    """Each warning with the plan path of the step it concerns, found by identity before validation copies the plan."""
+    paths: dict[int, str] = {}
+    for key in ("setup", "tasks"):
+        chains = plan.get(key)
+        for index, item in enumerate(chains if is_json_list(chains) else []):
+            if key == "setup":
+                paths[id(item)] = f"setup[{index}]"
+                continue
+            steps = item.get("steps") if is_json_object(item) else None
+            for step_index, step in enumerate(steps if is_json_list(steps) else []):
+                paths[id(step)] = f"tasks[{index}].steps[{step_index}]"
+    located: list[fleet_pb2.ImportWarning] = []
+    for message in warnings:
+        step = warnings.steps.get(message)
+        located.append(fleet_pb2.ImportWarning(message=message, step=paths.get(id(step), "") if step else ""))
+    return located
 
 
 def _validated(plan: dict[str, Any]) -> dict[str, Any]:

@@ -30,11 +30,20 @@ class ImportFailed(ValueError):
 
 
 class Warnings(list[str]):
-    """Warnings in the order they arose, each once: a HAR with fifty cookies needs to say so one time."""
+    """Warnings in the order they arose, each once: a HAR with fifty cookies needs to say so one time.
 
-    def add(self, message: str) -> None:
+    A warning about one step keeps that step (the dict being built), so the import can say which plan step it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: dict[str, dict[str, Any]] = {}
+
+    def add(self, message: str, step: dict[str, Any] | None = None) -> None:
         if message not in self:
             self.append(message)
+        if step is not None:
+            self.steps.setdefault(message, step)
 
 
 def plan_name(source: str, fallback: str) -> str:
