@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what locust-fleet needs on a Debian machine, skipping what is already there: Debian packages
 # (etcd for the fleet, nginx and wrk for the benchmarks, Chromium for browser users and the page's tests,
-# Prometheus and promtool for the metrics, the alert rules and the demo),
+# Prometheus and promtool for the metrics, the alert rules and the demo, JMeter for the .jmx import's tests),
 # the project's virtual environment (.venv), the fleet page's build (web_ui/dist) and httpbin's own
 # (.venv-httpbin; httpbin pins greenlet<3, which cannot share an environment with gevent 26).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation iproute2
-  prometheus)
+  prometheus jmeter)
 PYTHON=${PYTHON:-python3.11}
 
 missing=()
@@ -54,6 +54,12 @@ if [ ! -f "$page_build" ] || [ -n "$(find "${page_sources[@]}" -newer "$page_bui
   echo "install: the fleet page (into locust_ext/master/web/dist)"
   .venv/bin/python scripts/export_openapi.py web_ui/generated/openapi.json
   (cd web_ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent >/dev/null)
+fi
+
+# Postman's own runner, newman: the Postman import's tests compare against it.
+if [ ! -x tools/newman/node_modules/.bin/newman ] || [ tools/newman/package-lock.json -nt tools/newman/node_modules ]; then
+  echo "install: newman (into tools/newman)"
+  (cd tools/newman && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ ! -x .venv-httpbin/bin/gunicorn ]; then
