@@ -163,7 +163,8 @@ def test_postman_collection_becomes_a_plan() -> None:
         "url": "${baseUrl}/login",
         "headers": {"Content-Type": "application/json"},
         "json": {"user": "${username}", "password": "secret", "remember": True},
-        "assert": [{"on": "STATUS", "op": "EQ", "value": "200"}],
+        "assert": [{"on": "STATUS", "op": "EQ", "value": "200", "name": "Status code is 200"}],
+        "save": [{"name": "token", "from": "JSONPATH", "expr": "$.token", "default": ""}],
     }
     assert search == {
         "name": "Search",
@@ -173,18 +174,16 @@ def test_postman_collection_becomes_a_plan() -> None:
     }
     assert item["name"] == "Item" and item2["name"] == "Item (2)"
     assert item["url"] == "${baseUrl}/api/items/7"
-    assert item["assert"] == [{"on": "STATUS", "op": "EQ", "value": "200"}]
+    assert item["assert"] == [{"on": "STATUS", "op": "EQ", "value": "200"}]  # the same check twice, kept once
     assert contact["form"] == {"email": "${username}@example.test", "message": "Price is $${price}"}
     assert contact["method"] == "POST"
+    assert contact["assign"] == {"n": "${__timestamp}"}
 
 
 def test_postman_warnings_name_what_was_not_converted() -> None:
     warnings = import_plan(_postman()).messages
 
     assert warnings == [
-        "item 'Login': test script line not converted: var data = pm.response.json();",
-        "item 'Login': test script line not converted: pm.collectionVariables.set(\"token\", data.token);",
-        "item 'Contact': prerequest script not converted",
         "variables used but not defined in the collection (an environment's?): term, username; "
         "add them to the plan's variables",
     ]
@@ -209,11 +208,11 @@ def test_postman_status_checks_in_one_line_and_one_of() -> None:
     result = import_plan(_postman(item=[item], variable=[], auth=None))
 
     step = result.plan["tasks"][0]["steps"][0]
-    assert step["assert"] == [{"on": "STATUS", "op": "MATCHES", "value": "^(201|202)$"}]
-    assert result.messages == [
-        "item 'Create': test script line not converted: "
-        'pm.test("fast", function () { pm.expect(pm.response.responseTime).to.be.below(200); });'
+    assert step["assert"] == [
+        {"on": "STATUS", "op": "MATCHES", "value": "^(201|202)$", "name": "created"},
+        {"on": "RESPONSE_TIME_MS", "op": "LT", "value": "200", "name": "fast"},
     ]
+    assert result.messages == []
 
 
 def test_postman_bodies_and_auth() -> None:
@@ -919,3 +918,67 @@ def test_every_import_is_a_valid_plan(text: str, format: str) -> None:
     assert detected.format == explicit.format == format
     assert detected.plan == explicit.plan
     assert plan_to_json(parse_plan(json.loads(json.dumps(detected.plan)))) == detected.plan
+
+
+def test_postman_step_with_a_test_not_converted_and_no_status_check_leaves_status_to_its_asserts() -> None:
+    items = [
+        {
+            "name": "Gone",
+            "event": [
+                {
+                    "listen": "test",
+                    "script": {
+                        "exec": [
+                            "pm.test('gone is fine', () => {",
+                            "  if (pm.response.code !== 410) { throw new Error('not gone'); }",
+                            "});",
+                            "pm.test('says why', () => pm.expect(pm.response.text()).to.include('gone'));",
+                        ]
+                    },
+                }
+            ],
+            "request": {"method": "GET", "url": "http://api.example.test/old"},
+        },
+        {"name": "Plain", "request": {"method": "GET", "url": "http://api.example.test/new"}},
+    ]
+    result = import_plan(_postman(item=items, variable=[], auth=None))
+
+    gone, plain = result.plan["tasks"][0]["steps"]
+    assert gone["failOnErrorStatus"] is False
+    assert gone["assert"] == [{"on": "BODY", "op": "CONTAINS", "value": "gone", "name": "says why"}]
+    assert "failOnErrorStatus" not in plain
+    assert [(warning.step, warning.message) for warning in result.warnings] == [
+        (
+            "tasks[0].steps[0]",
+            "item 'Gone': test script line 2: if statement not converted: "
+            "if (pm.response.code !== 410) { throw new Error('not gone'); }",
+        ),
+        (
+            "tasks[0].steps[0]",
+            "item 'Gone': a test was not converted and none that was checks the status, so the step does not fail "
+            "on 4xx or 5xx (failOnErrorStatus false), as Postman does not",
+        ),
+    ]
+
+
+def test_postman_collection_and_folder_scripts_apply_to_every_request_in_them() -> None:
+    collection_test = {"listen": "test", "script": {"exec": ["pm.test('up', () => pm.response.to.be.success);"]}}
+    folder_pre = {"listen": "prerequest", "script": {"exec": ["pm.variables.set('ts', Date.now());"]}}
+    items = [
+        {
+            "name": "Folder",
+            "event": [folder_pre, {"listen": "test", "script": {"exec": ["pm.sendRequest('http://a.test');"]}}],
+            "item": [{"name": "A", "request": {"url": "http://api.example.test/a?t={{ts}}"}}],
+        },
+        {"name": "B", "request": {"url": "http://api.example.test/b"}},
+    ]
+    result = import_plan(_postman(item=items, variable=[], auth=None, event=[collection_test]))
+
+    (a,), (b,) = (task["steps"] for task in result.plan["tasks"])
+    up = {"on": "STATUS", "op": "MATCHES", "value": "^2\\d\\d$", "name": "up"}
+    assert a["assert"] == [up] and b["assert"] == [up]
+    assert a["assign"] == {"ts": "${__timestamp}"} and "assign" not in b
+    assert a["params"] == {"t": "${ts}"}
+    assert [(warning.step, warning.message) for warning in result.warnings] == [
+        ("", "folder 'Folder': test script line 1: pm.sendRequest not converted: pm.sendRequest('http://a.test');")
+    ]

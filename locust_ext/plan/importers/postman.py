@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from locust_ext.plan.importers.postman_scripts import ScriptResult, convert_script
 from locust_ext.plan.importers.readers import (
     ImportFailed,
     Placeholders,
@@ -36,22 +38,14 @@ _RAW_CONTENT_TYPES = {
     "javascript": "application/javascript",
     "text": "text/plain",
 }
-_TEST_OPENER = re.compile(r"pm\.test\(.*?,\s*(?:function\s*\(\s*\)|\(\s*\)\s*=>)\s*\{")
-_TEST_CLOSER = re.compile(r"\}\s*\)\s*;?$")
-_STATUS_CODE = r"pm\.expect\(pm\.response\.code\)\.to"
-_STATUS_CHECKS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], dict[str, str]]], ...] = (
-    (re.compile(r"pm\.response\.to\.have\.status\((\d{3})\)"), lambda m: {"op": "EQ", "value": m[1]}),
-    (
-        re.compile(_STATUS_CODE + r"\.(?:be\.)?(?:eql|equal|equals|eq)\((\d{3})\)"),
-        lambda m: {"op": "EQ", "value": m[1]},
-    ),
-    # chai-postman: `ok` is exactly 200 (its `success` is the 2XX class).
-    (re.compile(r"pm\.response\.to\.be\.ok"), lambda _m: {"op": "EQ", "value": "200"}),
-    (
-        re.compile(_STATUS_CODE + r"\.be\.oneOf\(\[\s*(\d{3}(?:\s*,\s*\d{3})*)\s*\]\)"),
-        lambda m: {"op": "MATCHES", "value": "^(" + "|".join(re.findall(r"\d{3}", m[1])) + ")$"},
-    ),
-)
+
+
+@dataclass
+class _Scope:
+    """What a folder (or the collection) hands down to its requests: auth, and its scripts as converted."""
+
+    auth: Any = None
+    scripts: list[tuple[str, ScriptResult]] = field(default_factory=list[tuple[str, ScriptResult]])
 
 
 class PostmanConverter:
@@ -61,44 +55,44 @@ class PostmanConverter:
         self.warnings = warnings
         self.placeholders = Placeholders(_POSTMAN_PLACEHOLDER, warnings, _POSTMAN_DYNAMIC)
         self.variables: dict[str, str] = {}
+        self.set_by_scripts: set[str] = set()
 
     def convert(self, data: dict[str, Any]) -> dict[str, Any]:
         title = as_string(read_field(data, "info", "", dict, {}).get("name")) or "postman-import"
         self._collect_variables(data, "")
-        self._warn_scripts(data, "", "collection")
-        auth = _own_auth(data, None, "")
+        scope = _Scope(_own_auth(data, None, ""), self._scripts(data, "", "collection", None))
         tasks: list[dict[str, Any]] = []
         loose: dict[str, Any] | None = None
         for path, item in read_objects(data, "item", ""):
             if "item" in item:
-                tasks.extend(self._folder_task(item, path, auth))
+                tasks.extend(self._folder_task(item, path, scope))
                 continue
             if loose is None:
                 loose = {"name": title, "steps": []}
                 tasks.append(loose)
-            loose["steps"].append(self._step(item, path, auth))
+            loose["steps"].append(self._step(item, path, scope))
         for task in tasks:
             unique_step_names(task["steps"])
         self._warn_undefined()
         return without_empty({"name": title, "variables": self.variables, "tasks": tasks})
 
-    def _folder_task(self, folder: dict[str, Any], path: str, auth: Any) -> list[dict[str, Any]]:
+    def _folder_task(self, folder: dict[str, Any], path: str, scope: _Scope) -> list[dict[str, Any]]:
         name = as_string(folder.get("name")) or path
-        steps = list(self._folder_steps(folder, path, auth))
+        steps = list(self._folder_steps(folder, path, scope))
         if not steps:
             self.warnings.add(f"folder '{name}' has no requests; skipped")
             return []
         return [{"name": name, "steps": steps}]
 
-    def _folder_steps(self, folder: dict[str, Any], path: str, auth: Any) -> Iterator[dict[str, Any]]:
+    def _folder_steps(self, folder: dict[str, Any], path: str, scope: _Scope) -> Iterator[dict[str, Any]]:
         self._collect_variables(folder, path)
-        self._warn_scripts(folder, path, f"folder '{folder.get('name')}'")
-        auth = _own_auth(folder, auth, path)
+        scripts = self._scripts(folder, path, f"folder '{folder.get('name')}'", None)
+        scope = _Scope(_own_auth(folder, scope.auth, path), scope.scripts + scripts)
         for item_path, item in read_objects(folder, "item", path):
             if "item" in item:
-                yield from self._folder_steps(item, item_path, auth)
+                yield from self._folder_steps(item, item_path, scope)
             else:
-                yield self._step(item, item_path, auth)
+                yield self._step(item, item_path, scope)
 
     def _collect_variables(self, container: dict[str, Any], path: str) -> None:
         """Collection and folder variables; a plan has one set, so a folder's value for a known name is a warning."""
@@ -113,21 +107,37 @@ class PostmanConverter:
                 continue
             self.variables[name] = value
 
-    def _warn_scripts(self, container: dict[str, Any], path: str, where: str) -> None:
+    def _scripts(
+        self, container: dict[str, Any], path: str, where: str, step: dict[str, Any] | None
+    ) -> list[tuple[str, ScriptResult]]:
+        """The container's pre-request and test scripts as converted, each problem warned once with its line."""
+        converted: list[tuple[str, ScriptResult]] = []
         for event_path, event in read_objects(container, "event", path):
-            if _script_lines(event, event_path):
-                self.warnings.add(f"{where}: {event.get('listen')} script not converted")
+            source = _script_source(event, event_path)
+            listen = as_string(event.get("listen"))
+            if not source.strip():
+                continue
+            if listen not in ("test", "prerequest"):
+                self.warnings.add(f"{where}: a '{listen}' script is not one Postman runs; not converted", step)
+                continue
+            result = convert_script(source, listen, self.placeholders.name, self.placeholders.text)
+            for line, statement, why in result.problems:
+                self.warnings.add(f"{where}: {listen} script line {line}: {why}: {statement}", step)
+            self.set_by_scripts |= {save["name"] for save in result.saves} | result.assign.keys()
+            converted.append((listen, result))
+        return converted
 
     def _warn_undefined(self) -> None:
-        missing = sorted(self.placeholders.used - self.variables.keys())
+        missing = sorted(self.placeholders.used - self.variables.keys() - self.set_by_scripts)
         if missing:
             self.warnings.add(
                 f"variables used but not defined in the collection (an environment's?): {', '.join(missing)}; "
                 "add them to the plan's variables"
             )
 
-    def _step(self, item: dict[str, Any], path: str, auth: Any) -> dict[str, Any]:
+    def _step(self, item: dict[str, Any], path: str, scope: _Scope) -> dict[str, Any]:
         label = f"item '{item.get('name')}'"
+        step: dict[str, Any] = {}
         request = item.get("request")
         request = {"url": request} if isinstance(request, str) else request
         if not is_json_object(request):
@@ -135,20 +145,32 @@ class PostmanConverter:
         request_path = at_path(path, "request")
         url, params = self._url(request.get("url"), at_path(request_path, "url"))
         headers = self._headers(request.get("header"), at_path(request_path, "header"))
-        self._auth(_own_auth(request, auth, request_path), headers, label)
+        self._auth(_own_auth(request, scope.auth, request_path), headers, label, step)
         body = self._body(
-            read_field(request, "body", request_path, dict, {}), headers, at_path(request_path, "body"), label
+            read_field(request, "body", request_path, dict, {}), headers, at_path(request_path, "body"), label, step
         )
-        step = {
+        scripts = scope.scripts + self._scripts(item, path, label, step)
+        step |= {
             "name": as_string(item.get("name")) or path,
             "method": read_method(request.get("method"), at_path(request_path, "method")),
             "url": url,
             "params": params,
             "headers": headers,
             **body,
-            "assert": self._asserts(item, path, label),
+            **_script_parts(scripts),
         }
-        return without_empty(step)
+        if _has_unconverted_tests(scripts) and not any(check["on"] == "STATUS" for check in step.get("assert", [])):
+            step["failOnErrorStatus"] = False
+            self.warnings.add(
+                f"{label}: a test was not converted and none that was checks the status, so the step does not fail "
+                "on 4xx or 5xx (failOnErrorStatus false), as Postman does not",
+                step,
+            )
+        # Clear in place: the dict is the identity the warnings refer to.
+        empty = [key for key, value in step.items() if value in (None, "", {}, [])]
+        for key in empty:
+            del step[key]
+        return step
 
     def _url(self, url: Any, path: str) -> tuple[str, dict[str, str]]:
         parts = url if is_json_object(url) else {"raw": url}
@@ -179,7 +201,7 @@ class PostmanConverter:
             if not entry.get("disabled") and entry.get("key")
         }
 
-    def _auth(self, auth: Any, headers: dict[str, str], label: str) -> None:
+    def _auth(self, auth: Any, headers: dict[str, str], label: str, step: dict[str, Any]) -> None:
         if not is_json_object(auth) or auth.get("type") in (None, "noauth"):
             return
         kind = auth["type"]
@@ -190,29 +212,33 @@ class PostmanConverter:
         if kind == "bearer":
             set_header(headers, "Authorization", "Bearer " + self.placeholders.text(fields.get("token")))
         elif kind == "basic" and "{{" in as_string(fields.get("username")) + as_string(fields.get("password")):
-            self.warnings.add(f"{label}: basic auth with variables not converted; add an Authorization header")
+            self.warnings.add(f"{label}: basic auth with variables not converted; add an Authorization header", step)
         elif kind == "basic":
             user, password = as_string(fields.get("username")), as_string(fields.get("password"))
             set_header(headers, "Authorization", basic_auth(user, password))
         else:
-            self.warnings.add(f"{label}: auth type '{kind}' not converted")
+            self.warnings.add(f"{label}: auth type '{kind}' not converted", step)
 
-    def _body(self, body: dict[str, Any], headers: dict[str, str], path: str, label: str) -> dict[str, Any]:
+    def _body(
+        self, body: dict[str, Any], headers: dict[str, str], path: str, label: str, step: dict[str, Any]
+    ) -> dict[str, Any]:
         mode = body.get("mode")
         if not mode or body.get("disabled"):
             return {}
         if mode == "raw":
             return self._raw_body(body, headers, path)
         if mode == "urlencoded":
-            return {"form": self._form_entries(body, "urlencoded", path, label)}
+            return {"form": self._form_entries(body, "urlencoded", path, label, step)}
         if mode == "formdata":
-            form = self._form_entries(body, "formdata", path, label)
+            form = self._form_entries(body, "formdata", path, label, step)
             if form:
-                self.warnings.add(f"{label}: form data is sent as application/x-www-form-urlencoded, not multipart")
+                self.warnings.add(
+                    f"{label}: form data is sent as application/x-www-form-urlencoded, not multipart", step
+                )
             return {"form": form}
         if mode == "graphql":
             return {"json": self._graphql(read_field(body, "graphql", path, dict, {}), at_path(path, "graphql"))}
-        self.warnings.add(f"{label}: body mode '{mode}' not converted")
+        self.warnings.add(f"{label}: body mode '{mode}' not converted", step)
         return {}
 
     def _raw_body(self, body: dict[str, Any], headers: dict[str, str], path: str) -> dict[str, Any]:
@@ -229,13 +255,15 @@ class PostmanConverter:
             headers["Content-Type"] = content_type  # Postman sends the raw body's language as its type
         return {"body": self.placeholders.text(raw)}
 
-    def _form_entries(self, body: dict[str, Any], mode: str, path: str, label: str) -> dict[str, str]:
+    def _form_entries(
+        self, body: dict[str, Any], mode: str, path: str, label: str, step: dict[str, Any]
+    ) -> dict[str, str]:
         form: dict[str, str] = {}
         for _, entry in read_objects(body, mode, path):
             if entry.get("disabled") or not entry.get("key"):
                 continue
             if entry.get("type") == "file":
-                self.warnings.add(f"{label}: form field '{entry['key']}' is a file; skipped")
+                self.warnings.add(f"{label}: form field '{entry['key']}' is a file; skipped", step)
                 continue
             form[as_string(entry["key"])] = self.placeholders.text(entry.get("value"))
         return form
@@ -246,21 +274,6 @@ class PostmanConverter:
         if not parsed:
             raise ImportFailed(at_path(path, "variables"), f"expected JSON variables, got {variables_text!r}")
         return {"query": self.placeholders.text(graphql.get("query")), "variables": self.placeholders.json(variables)}
-
-    def _asserts(self, item: dict[str, Any], path: str, label: str) -> list[dict[str, str]]:
-        asserts: list[dict[str, str]] = []
-        for event_path, event in read_objects(item, "event", path):
-            lines = _script_lines(event, event_path)
-            if lines and event.get("listen") != "test":
-                self.warnings.add(f"{label}: {event.get('listen')} script not converted")
-                continue
-            for line in lines:
-                converted = _status_asserts(line)
-                if converted is None:
-                    self.warnings.add(f"{label}: test script line not converted: {line}")
-                    continue
-                asserts.extend(check for check in converted if check not in asserts)
-        return asserts
 
 
 def _own_auth(container: dict[str, Any], inherited: Any, path: str) -> Any:
@@ -289,28 +302,29 @@ def _with_path_variables(url: str, parts: dict[str, Any], path: str) -> str:
     return url
 
 
-def _script_lines(event: dict[str, Any], path: str) -> list[str]:
+def _script_source(event: dict[str, Any], path: str) -> str:
+    """A script's text, its lines joined so that line numbers are the ones Postman shows."""
     script = event.get("script")
     if not is_json_object(script):  # absent, or a form Postman does not write: nothing to convert
-        return []
+        return ""
     exec_ = script.get("exec")
     if isinstance(exec_, str):
-        lines = exec_.splitlines()
-    else:  # a list of lines, as Postman writes it
-        lines = [as_string(line) for line in read_field(script, "exec", at_path(path, "script"), list, [])]
-    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("//")]
+        return exec_
+    return "\n".join(as_string(line) for line in read_field(script, "exec", at_path(path, "script"), list, []))
 
 
-def _status_asserts(line: str) -> list[dict[str, str]] | None:
-    """The STATUS asserts a test script line amounts to, [] for `pm.test(` / `});` scaffolding, None if not."""
-    opener = _TEST_OPENER.match(line)
-    body = line[opener.end() :] if opener else line
-    closer = _TEST_CLOSER.search(body)
-    body = body[: closer.start()] if closer else body
+def _script_parts(scripts: list[tuple[str, ScriptResult]]) -> dict[str, Any]:
+    """Assignments, asserts and saves from the collection's scripts, then each folder's, then the request's own."""
+    assign: dict[str, str] = {}
     asserts: list[dict[str, str]] = []
-    for statement in filter(None, (part.strip() for part in body.split(";"))):
-        check = next((convert(m) for pattern, convert in _STATUS_CHECKS if (m := pattern.fullmatch(statement))), None)
-        if check is None:
-            return None
-        asserts.append({"on": "STATUS", **check})
-    return asserts
+    saves: list[dict[str, str]] = []
+    for _, result in scripts:
+        assign |= result.assign
+        asserts += [check for check in result.asserts if check not in asserts]
+        names = {save["name"] for save in result.saves}
+        saves = [save for save in saves if save["name"] not in names] + result.saves
+    return {"assign": assign, "assert": asserts, "save": saves}
+
+
+def _has_unconverted_tests(scripts: list[tuple[str, ScriptResult]]) -> bool:
+    return any(listen == "test" and result.problems for listen, result in scripts)
