@@ -262,14 +262,13 @@ def test_postman_bodies_and_auth() -> None:
     assert upload["form"] == {"title": "Holiday"}
     assert upload["headers"] == {"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()}
     assert query["json"] == {"query": "{ item(id: $id) { name } }", "variables": {"id": 3}}
-    assert "headers" not in query
+    assert query["headers"] == {"Authorization": "Basic " + base64.b64encode(b"u:").decode()}  # {{user}} is "u"
     assert note["body"] == '{"id": ${id}}'
     assert note["headers"] == {"Content-Type": "application/json", "Authorization": "Bearer ${token}"}
     assert result.plan["variables"] == {"id": "5", "user": "u"}
     assert result.messages == [
         "item 'Upload': form field 'photo' is a file; skipped",
         "item 'Upload': form data is sent as application/x-www-form-urlencoded, not multipart",
-        "item 'Query': basic auth with variables not converted; add an Authorization header",
         "variables used but not defined in the collection (an environment's?): token; add them to the plan's variables",
     ]
 
@@ -982,3 +981,36 @@ def test_postman_collection_and_folder_scripts_apply_to_every_request_in_them() 
     assert [(warning.step, warning.message) for warning in result.warnings] == [
         ("", "folder 'Folder': test script line 1: pm.sendRequest not converted: pm.sendRequest('http://a.test');")
     ]
+
+
+def test_postman_api_key_goes_where_postman_sends_it_and_basic_auth_needs_known_variables() -> None:
+    def api_key(where: str) -> dict[str, Any]:
+        entries = [
+            {"key": "key", "value": "X-Api-Key"},
+            {"key": "value", "value": "{{key}}"},
+            {"key": "in", "value": where},
+        ]
+        return {"type": "apikey", "apikey": entries}
+
+    items = [
+        {"name": "Header", "request": {"url": "http://api.example.test/a", "auth": api_key("header")}},
+        {"name": "Query", "request": {"url": "http://api.example.test/b?x=1", "auth": api_key("query")}},
+        {
+            "name": "Basic",
+            "request": {
+                "url": "http://api.example.test/c",
+                "auth": {"type": "basic", "basic": {"username": "{{user}}", "password": "{{secret}}"}},
+            },
+        },
+    ]
+    result = import_plan(_postman(item=items, auth=None, variable=[{"key": "key", "value": "k1"}]))
+
+    header, query, basic = result.plan["tasks"][0]["steps"]
+    assert header["headers"] == {"X-Api-Key": "${key}"}
+    assert query["params"] == {"x": "1", "X-Api-Key": "${key}"}
+    assert "headers" not in basic
+    assert result.warnings[0].step == "tasks[0].steps[2]"
+    assert result.warnings[0].message == (
+        "item 'Basic': basic auth with a variable the collection does not define not converted; "
+        "add an Authorization header"
+    )

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from locust_ext.plan.importers.postman_scripts import ScriptResult, convert_script
 from locust_ext.plan.importers.readers import (
+    VARIABLE_JUNK,
     ImportFailed,
     Placeholders,
     Warnings,
@@ -145,7 +146,7 @@ class PostmanConverter:
         request_path = at_path(path, "request")
         url, params = self._url(request.get("url"), at_path(request_path, "url"))
         headers = self._headers(request.get("header"), at_path(request_path, "header"))
-        self._auth(_own_auth(request, scope.auth, request_path), headers, label, step)
+        self._auth(_own_auth(request, scope.auth, request_path), (headers, params), label, step)
         body = self._body(
             read_field(request, "body", request_path, dict, {}), headers, at_path(request_path, "body"), label, step
         )
@@ -201,9 +202,13 @@ class PostmanConverter:
             if not entry.get("disabled") and entry.get("key")
         }
 
-    def _auth(self, auth: Any, headers: dict[str, str], label: str, step: dict[str, Any]) -> None:
+    def _auth(
+        self, auth: Any, request: tuple[dict[str, str], dict[str, str]], label: str, step: dict[str, Any]
+    ) -> None:
+        """Auth as Postman sends it: into the headers, or the query for an API key `in: query`."""
         if not is_json_object(auth) or auth.get("type") in (None, "noauth"):
             return
+        headers, params = request
         kind = auth["type"]
         entries = auth.get(kind)
         fields: dict[str, Any] = dict(entries) if is_json_object(entries) else {}
@@ -211,13 +216,42 @@ class PostmanConverter:
             fields = {as_string(entry.get("key")): entry.get("value") for entry in entries if is_json_object(entry)}
         if kind == "bearer":
             set_header(headers, "Authorization", "Bearer " + self.placeholders.text(fields.get("token")))
-        elif kind == "basic" and "{{" in as_string(fields.get("username")) + as_string(fields.get("password")):
-            self.warnings.add(f"{label}: basic auth with variables not converted; add an Authorization header", step)
         elif kind == "basic":
-            user, password = as_string(fields.get("username")), as_string(fields.get("password"))
-            set_header(headers, "Authorization", basic_auth(user, password))
+            self._basic_auth(fields, headers, label, step)
+        elif kind == "apikey":
+            name, value = as_string(fields.get("key")), self.placeholders.text(fields.get("value"))
+            if as_string(fields.get("in")) == "query":
+                params[name] = value
+            else:
+                set_header(headers, name, value)
         else:
             self.warnings.add(f"{label}: auth type '{kind}' not converted", step)
+
+    def _basic_auth(self, fields: dict[str, Any], headers: dict[str, str], label: str, step: dict[str, Any]) -> None:
+        """The credentials are encoded here, so their variables must have the collection's values, as Postman's."""
+        user, password = (self._known(as_string(fields.get(key))) for key in ("username", "password"))
+        if user is None or password is None:
+            self.warnings.add(
+                f"{label}: basic auth with a variable the collection does not define not converted; "
+                "add an Authorization header",
+                step,
+            )
+            return
+        set_header(headers, "Authorization", basic_auth(user, password))
+
+    def _known(self, text: str) -> str | None:
+        """The text with its `{{variables}}` replaced by the collection's values, None if one has none."""
+        missing: list[str] = []
+
+        def value(match: re.Match[str]) -> str:
+            name = VARIABLE_JUNK.sub("_", match[1].strip())
+            if name not in self.variables:
+                missing.append(name)
+                return ""
+            return self.variables[name]
+
+        known = _POSTMAN_PLACEHOLDER.sub(value, text)
+        return None if missing else known
 
     def _body(
         self, body: dict[str, Any], headers: dict[str, str], path: str, label: str, step: dict[str, Any]
