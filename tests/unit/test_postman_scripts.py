@@ -154,6 +154,15 @@ def asserts(source: str) -> list[dict[str, str]]:
                 {"on": "BODY", "op": "NOT_CONTAINS", "value": "error", "name": "both"},
             ],
         ),
+        # A condition expected to hold.
+        (
+            "const j = pm.response.json(); pm.expect(j.count > 2).to.be.true;",
+            [{"on": "JSONPATH", "expr": "$.count", "op": "GT", "value": "2"}],
+        ),
+        (
+            "pm.expect(pm.response.code === 500).to.be.false;",
+            [{"on": "STATUS", "op": "NE", "value": "500"}],
+        ),
         # An expected value from a variable is a template.
         (
             "pm.expect(pm.response.json().id).to.eql(pm.environment.get('id'));",

@@ -438,7 +438,7 @@ class ScriptConverter:
             if current.type == "call_expression":
                 function = current.child_by_field_name("function")
                 if _dotted(function) == "pm.expect":
-                    return self._chain(self._expected(_arguments(current)), words)
+                    return self._expect(_arguments(current), words)
                 if function is None or function.type != "member_expression":
                     break
                 words.insert(0, (_property(function), _arguments(current)))
@@ -453,10 +453,19 @@ class ScriptConverter:
         callee = _dotted(node.child_by_field_name("function")) if node.type == "call_expression" else None
         raise Unconvertible(f"{callee or node.type.replace('_', ' ')} not converted")
 
-    def _expected(self, args: list[Node]) -> Value | None:
+    def _expect(self, args: list[Node], words: list[tuple[str, list[Node] | None]]) -> list[dict[str, str]]:
         if not args:
             raise Unconvertible("pm.expect() without a value")
-        return self._value(args[0])
+        verdict = [word for word, _ in words if word not in _CHAIN_WORDS]
+        # `pm.expect(j.value === 100).to.be.true`: the condition is the test.
+        if args[0].type in ("binary_expression", "unary_expression") and verdict in (["true"], ["ok"], ["false"]):
+            checks = self._condition(args[0])
+            if verdict != ["false"]:
+                return checks
+            if len(checks) != 1:
+                raise Unconvertible("a negated combination not converted")
+            return [_negated(checks[0])]
+        return self._chain(self._value(args[0]), words)
 
     def _chain(self, subject: Value | None, words: list[tuple[str, list[Node] | None]]) -> list[dict[str, str]]:
         target = _assert_target(subject)
