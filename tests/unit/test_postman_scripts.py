@@ -238,11 +238,11 @@ def test_a_pre_request_script_becomes_assignments(source: str, expected: dict[st
     [
         ("pm.sendRequest('http://a.test', () => {});", 1, "pm.sendRequest not converted"),
         ("\npostman.setNextRequest('login');", 2, "postman.setNextRequest not converted"),
-        ("if (pm.response.code === 200) { pm.environment.set('a', 1); }", 1, "if statement not converted"),
+        ("if (pm.response.code === 200) { pm.environment.set('a', 1); }", 1, "an if statement not converted"),
         (
             "for (const i of pm.response.json().items) { pm.expect(i.id).to.exist; }",
             1,
-            "for in statement not converted",
+            "a for...of loop not converted",
         ),
         ("const ids = pm.response.json().items.map(i => i.id);", 1, "a value computed by code not converted"),
         (
@@ -257,7 +257,13 @@ def test_a_pre_request_script_becomes_assignments(source: str, expected: dict[st
             "the value saved as 'n' is computed by code we cannot express",
         ),
         ("pm.test(name, () => {});", 1, "a test whose name is computed not converted"),
-        ("pm.response.to.have.status('OK');", 1, "pm.response.to.status not converted"),
+        ("pm.response.to.have.status('OK');", 1, "pm.response.to.have.status not converted"),
+        (
+            "pm.response.json().items.forEach(i => pm.expect(i.id).to.exist);",
+            1,
+            "a forEach loop not converted",
+        ),
+        ("pm.response.json().a;", 1, "pm.response.json.a not converted"),
         (
             "pm.test('x', () => {\n  pm.expect(1 + 1).to.eql(2);\n});",
             2,

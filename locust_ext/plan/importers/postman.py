@@ -59,41 +59,37 @@ class PostmanConverter:
         self.set_by_scripts: set[str] = set()
 
     def convert(self, data: dict[str, Any]) -> dict[str, Any]:
+        """One task with every request in the order Postman's runner sends them: a newman iteration is one of ours."""
         title = as_string(read_field(data, "info", "", dict, {}).get("name")) or "postman-import"
-        self._collect_variables(data, "")
-        scope = _Scope(_own_auth(data, None, ""), self._scripts(data, "", "collection", None))
-        tasks: list[dict[str, Any]] = []
-        loose: dict[str, Any] | None = None
-        for path, item in read_objects(data, "item", ""):
-            if "item" in item:
-                tasks.extend(self._folder_task(item, path, scope))
-                continue
-            if loose is None:
-                loose = {"name": title, "steps": []}
-                tasks.append(loose)
-            loose["steps"].append(self._step(item, path, scope))
-        for task in tasks:
-            unique_step_names(task["steps"])
+        steps = list(self._folder_steps(data, "", _Scope()))
+        unique_step_names(steps)
         self._warn_undefined()
-        return without_empty({"name": title, "variables": self.variables, "tasks": tasks})
+        plan = {"name": title, "host": self._host(steps), "variables": self.variables}
+        return without_empty(plan | {"tasks": [{"name": title, "steps": steps}] if steps else []})
 
-    def _folder_task(self, folder: dict[str, Any], path: str, scope: _Scope) -> list[dict[str, Any]]:
-        name = as_string(folder.get("name")) or path
-        steps = list(self._folder_steps(folder, path, scope))
-        if not steps:
-            self.warnings.add(f"folder '{name}' has no requests; skipped")
-            return []
-        return [{"name": name, "steps": steps}]
+    def _host(self, steps: list[dict[str, Any]]) -> str:
+        """The first request's origin, as the collection's variables give it: Locust wants a host even for full URLs."""
+        for step in steps:
+            origin = re.match(r"https?://[^/\s?#]+", self._known_template(as_string(step.get("url"))) or "", re.I)
+            if origin:
+                return origin[0]
+        return ""
 
     def _folder_steps(self, folder: dict[str, Any], path: str, scope: _Scope) -> Iterator[dict[str, Any]]:
+        """The requests of the collection (path "") or of a folder, subfolders in place, in the runner's order."""
+        where = f"folder '{folder.get('name')}'" if path else "collection"
         self._collect_variables(folder, path)
-        scripts = self._scripts(folder, path, f"folder '{folder.get('name')}'", None)
+        scripts = self._scripts(folder, path, where, None)
         scope = _Scope(_own_auth(folder, scope.auth, path), scope.scripts + scripts)
+        found = False
         for item_path, item in read_objects(folder, "item", path):
+            found = True
             if "item" in item:
                 yield from self._folder_steps(item, item_path, scope)
             else:
                 yield self._step(item, item_path, scope)
+        if path and not found:
+            self.warnings.add(f"{where} has no requests; skipped")
 
     def _collect_variables(self, container: dict[str, Any], path: str) -> None:
         """Collection and folder variables; a plan has one set, so a folder's value for a known name is a warning."""
@@ -241,6 +237,13 @@ class PostmanConverter:
 
     def _known(self, text: str) -> str | None:
         """The text with its `{{variables}}` replaced by the collection's values, None if one has none."""
+        return self._with_values(_POSTMAN_PLACEHOLDER, text)
+
+    def _known_template(self, text: str) -> str | None:
+        """A plan template with its `${variables}` replaced by the collection's values, None if one has none."""
+        return self._with_values(re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}"), text)
+
+    def _with_values(self, placeholder: re.Pattern[str], text: str) -> str | None:
         missing: list[str] = []
 
         def value(match: re.Match[str]) -> str:
@@ -250,7 +253,7 @@ class PostmanConverter:
                 return ""
             return self.variables[name]
 
-        known = _POSTMAN_PLACEHOLDER.sub(value, text)
+        known = placeholder.sub(value, text)
         return None if missing else known
 
     def _body(

@@ -34,6 +34,7 @@ _VARIABLE_SCOPES = frozenset(
 )
 _LEGACY_SETTERS = frozenset({"postman.setEnvironmentVariable", "postman.setGlobalVariable"})
 _LEGACY_GETTERS = frozenset({"postman.getEnvironmentVariable", "postman.getGlobalVariable"})
+_LOOPS = frozenset({"forEach", "map", "filter", "some", "every", "find", "reduce"})
 _IGNORED_CALLS = frozenset({"console.log", "console.info", "console.warn", "console.error", "console.debug"})
 _UUID_CALLS = frozenset({"uuid.v4", "crypto.randomUUID"})
 # chai-postman's status classes and names (`pm.response.to.be.ok` is exactly 200; `success` is any 2XX).
@@ -201,7 +202,7 @@ class ScriptConverter:
             for statement in node.named_children:
                 self._statement(statement, test)
         else:
-            raise Unconvertible(f"{kind.replace('_', ' ')} not converted")
+            raise Unconvertible(f"{_statement_kind(node)} not converted")
 
     def _declare(self, node: Node) -> None:
         for declarator in node.named_children:
@@ -432,6 +433,9 @@ class ScriptConverter:
     # Assertions.
     def _expectation(self, node: Node) -> list[dict[str, str]]:
         """A chai chain on `pm.expect(x)` or `pm.response` as asserts; raises Unconvertible for any other call."""
+        function = node.child_by_field_name("function") if node.type == "call_expression" else None
+        if function is not None and function.type == "member_expression" and _property(function) in _LOOPS:
+            raise Unconvertible(f"a {_property(function)} loop not converted")
         words: list[tuple[str, list[Node] | None]] = []
         current: Node | None = node
         while current is not None:
@@ -531,14 +535,15 @@ class ScriptConverter:
                 continue
             if word == "responseTime":
                 return asserts + self._chain(Subject("RESPONSE_TIME_MS"), words[index + 1 :])
-            check = self._response_word(word, [self._value(arg) for arg in args or []], args is not None)
+            chain = ".".join(["pm.response", *(name for name, _ in words[: index + 1])])
+            check = self._response_word(word, [self._value(arg) for arg in args or []], args is not None, chain)
             asserts.append(_negated(check) if negate else check)
             negate = False
         if not asserts:
             raise Unconvertible("an expectation that asserts nothing we know")
         return asserts
 
-    def _response_word(self, word: str, values: list[Value | None], called: bool) -> dict[str, str]:
+    def _response_word(self, word: str, values: list[Value | None], called: bool, chain: str) -> dict[str, str]:
         first = values[0] if values else None
         if word in _STATUS_WORDS:
             pattern = _STATUS_WORDS[word]
@@ -559,7 +564,7 @@ class ScriptConverter:
         if word == "jsonBody" and isinstance(first, Literal) and isinstance(first.value, str):
             target = {"on": "JSONPATH", "expr": _lodash_path(first.value)}
             return _comparison(target, "EQ", values[1]) if len(values) > 1 else {**target, "op": "EXISTS"}
-        raise Unconvertible(f"pm.response.to.{word} not converted")
+        raise Unconvertible(f"{chain} not converted")
 
     def _condition(self, node: Node) -> list[dict[str, str]]:
         """A boolean expression of the legacy `tests[name] = ...` form as asserts."""
@@ -849,6 +854,15 @@ def _legacy_test_name(node: Node) -> str | None:
     if node.type == "subscript_expression" and index is not None and index.type == "string":
         return _string(index)
     return None
+
+
+def _statement_kind(node: Node) -> str:
+    """A statement's kind as a user reads it: `a for...of loop`, `an if statement`."""
+    if node.type == "for_in_statement":
+        return "a for...of loop" if any(child.type == "of" for child in node.children) else "a for...in loop"
+    words = node.type.removesuffix("_statement").replace("_", " ")
+    words = f"{words} statement" if node.type.endswith("_statement") else words
+    return ("an " if words[0] in "aeiou" else "a ") + words
 
 
 def _dotted(node: Node | None) -> str | None:
