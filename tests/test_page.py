@@ -15,6 +15,7 @@ from playwright.async_api import Locator, Page, expect
 
 from locust_ext.plan.importers import import_plan
 from locust_ext.plan.validation import load_plan, plan_to_json
+from locust_ext.proto.fleet_pb2 import ImportWarning
 from tests.fleet_fixtures import AgentProcess, EtcdServer, FleetMaster, demo_plan, running_master, wait_until
 from tests.page_driver import PageBrowser, at, choose, helper_text, open_browser, open_tab, shoot, step_card
 from tests.test_importers import CHROME_CURL, HAR, HAZARD, POSTMAN
@@ -216,6 +217,16 @@ IMPORTS = {
 }
 
 
+async def expect_warnings_on_their_steps(page: Page, warnings: list[ImportWarning]) -> None:
+    """Each warning shown where it belongs in the opened plan: on its step's card, or above the plan."""
+    for warning in warnings:
+        if warning.step:
+            mark = step_card(page, warning.step).get_by_label("Import warnings", exact=True)
+        else:
+            mark = page.get_by_label("Import warnings for the plan")
+        await expect(mark).to_contain_text(warning.message)
+
+
 @pytest.mark.parametrize("format", sorted(IMPORTS))
 def test_import_shows_the_plan_and_its_warnings(browser: PageBrowser, master: FleetMaster, format: str) -> None:
     text = IMPORTS[format]
@@ -234,14 +245,17 @@ def test_import_shows_the_plan_and_its_warnings(browser: PageBrowser, master: Fl
             await dialog.get_by_label("Text to import").fill(text)
         await dialog.get_by_label("Plan name").fill(f"imported-{format}")
         await dialog.get_by_role("button", name="Import", exact=True).click()
+        if expected.warnings:  # the conversion is reviewed before it opens
+            await expect(dialog.get_by_role("heading", name="Review the import")).to_be_visible()
+            for message in expected.messages:
+                await expect(dialog.get_by_label("Import result")).to_contain_text(message)
+            await dialog.get_by_role("button", name="Open plan").click()
         await expect(dialog).to_be_hidden()
         assert await shown_plan(page) == expected.plan
-        warnings = page.get_by_label("Import warnings")
-        if expected.messages:
-            for warning in expected.messages:
-                await expect(warnings).to_contain_text(warning)
+        if expected.warnings:
+            await expect_warnings_on_their_steps(page, expected.warnings)
         else:
-            await expect(warnings).to_have_count(0)
+            await expect(page.get_by_label("Import warnings")).to_have_count(0)
         if format == "har":
             await shoot(page, "import")
         await page.get_by_role("button", name="Save", exact=True).click()
@@ -249,6 +263,94 @@ def test_import_shows_the_plan_and_its_warnings(browser: PageBrowser, master: Fl
 
     browser.run(scenario)
     assert stored(master, f"imported-{format}") == expected.plan
+
+
+# Three requests, the second with an auth type the import does not convert; an empty folder, which it skips.
+DIGEST_COLLECTION = {
+    "info": {"name": "Digest shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+    "item": [
+        {"name": "Drafts", "item": []},
+        {"name": "Health", "request": {"method": "GET", "url": "http://127.0.0.1:9/health"}},
+        {
+            "name": "Orders",
+            "request": {
+                "method": "GET",
+                "url": "http://127.0.0.1:9/orders",
+                "auth": {"type": "digest", "digest": [{"key": "username", "value": "alice", "type": "string"}]},
+            },
+        },
+        {"name": "Logout", "request": {"method": "POST", "url": "http://127.0.0.1:9/logout"}},
+    ],
+}
+
+
+def test_import_warnings_sit_on_their_steps_in_the_dialog_and_in_the_builder(
+    browser: PageBrowser, master: FleetMaster
+) -> None:
+    text = json.dumps(DIGEST_COLLECTION)
+    warnings = import_plan(text).warnings
+    on_orders = [warning.message for warning in warnings if warning.step == "tasks[0].steps[1]"]
+    about_plan = [warning.message for warning in warnings if not warning.step]
+    assert len(on_orders) == 1 and "digest" in on_orders[0], warnings
+    assert about_plan and all(warning.step in ("", "tasks[0].steps[1]") for warning in warnings), warnings
+    digest = on_orders[0]
+
+    def mark(page: Page, step: str) -> Locator:
+        return step_card(page, step).get_by_label("Import warnings", exact=True)
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master))
+        await page.get_by_role("button", name="Import", exact=True).click()
+        dialog = page.get_by_role("dialog")
+        await dialog.get_by_label("Text to import").fill(text)
+        await dialog.get_by_role("button", name="Import", exact=True).click()
+
+        # The dialog names the step as the builder does, its warning under it; the plan's own warnings apart.
+        orders = dialog.get_by_role("group", name="Task Digest shop, step 2: Orders")
+        await expect(orders).to_contain_text("Step 2: Orders")
+        await expect(orders).to_contain_text(digest)
+        await expect(dialog.get_by_role("group")).to_have_count(1)
+        for message in about_plan:
+            await expect(dialog.get_by_label("Warnings about the whole plan")).to_contain_text(message)
+            await expect(orders).not_to_contain_text(message)
+        await shoot(page, "import-review")
+        await dialog.get_by_role("button", name="Open plan").click()
+        await expect(dialog).to_be_hidden()
+
+        # The step is marked with its warning, the others are not; the plan's warnings are above it.
+        await expect(at(page, "tasks[0].steps[1].name")).to_have_value("Orders")
+        await expect(mark(page, "tasks[0].steps[1]")).to_contain_text(digest)
+        await expect(mark(page, "tasks[0].steps[0]")).to_have_count(0)
+        await expect(mark(page, "tasks[0].steps[2]")).to_have_count(0)
+        plan_warnings = page.get_by_label("Import warnings for the plan")
+        for message in about_plan:
+            await expect(plan_warnings).to_contain_text(message)
+        await expect(plan_warnings).to_contain_text("One step has import warnings")
+        await expect(plan_warnings).not_to_contain_text(digest)
+
+        # The mark goes with its step when a step before it is deleted, and when it moves.
+        await step_card(page, "tasks[0].steps[0]").get_by_role("button", name="Delete Step 1").click()
+        await expect(at(page, "tasks[0].steps[0].name")).to_have_value("Orders")
+        await expect(mark(page, "tasks[0].steps[0]")).to_contain_text(digest)
+        await expect(mark(page, "tasks[0].steps[1]")).to_have_count(0)
+        await step_card(page, "tasks[0].steps[0]").get_by_role("button", name="Move Step 1 down").click()
+        await expect(at(page, "tasks[0].steps[1].name")).to_have_value("Orders")
+        await expect(at(page, "tasks[0].steps[0].name")).to_have_value("Logout")
+        await expect(mark(page, "tasks[0].steps[1]")).to_contain_text(digest)
+        await expect(mark(page, "tasks[0].steps[0]")).to_have_count(0)
+        # Edited, it is still the same step.
+        await at(page, "tasks[0].steps[1].name").fill("Orders (digest)")
+        await expect(mark(page, "tasks[0].steps[1]")).to_contain_text(digest)
+        await shoot(page, "import-marks")
+
+        # Dismissed, the mark is gone; dismissing the plan's warnings ends them all.
+        await step_card(page, "tasks[0].steps[1]").get_by_role("button", name="Dismiss import warnings").click()
+        await expect(mark(page, "tasks[0].steps[1]")).to_have_count(0)
+        await expect(plan_warnings).not_to_contain_text("import warnings")
+        await plan_warnings.get_by_role("button", name="Dismiss all import warnings").click()
+        await expect(page.get_by_label("Import warnings")).to_have_count(0)
+
+    browser.run(scenario)
 
 
 def test_import_of_garbage_says_why_and_changes_nothing(browser: PageBrowser, master: FleetMaster) -> None:

@@ -27,6 +27,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { AgentsPanel } from './AgentsPanel';
 import { Calibration } from './Calibration';
 import { ImportDialog } from './ImportDialog';
+import { ImportMarksContext, PlanImportWarnings } from './importWarnings';
 import { PlanBuilder } from './PlanBuilder';
 import { PlansPanel } from './PlansPanel';
 import { RunPanel } from './RunPanel';
@@ -99,7 +100,7 @@ function FleetPage() {
   const [trying, setTrying] = useState(false);
   const [importing, setImporting] = useState(false);
   const lifecycle = usePlan({ onShown: () => setTryOutcome(null), onBuilderNeeded: () => setView('builder') });
-  const { open, dirty, issues, warnings } = lifecycle;
+  const { open, dirty, issues, marks } = lifecycle;
 
   const tryOnce = async (plan: Plan, reveal = false) => {
     setTrying(true);
@@ -142,14 +143,10 @@ function FleetPage() {
             </Tabs>
             <Box sx={{ flex: 1, overflow: 'auto', p: 2 }}>
               <IssueSummary issues={issues} />
-              {warnings.length > 0 && (
-                <Alert severity="warning" onClose={lifecycle.dismissWarnings} sx={{ mb: 2 }} aria-label="Import warnings">
-                  {warnings.map((warning) => (
-                    <div key={warning.message}>{warning.message}</div>
-                  ))}
-                </Alert>
-              )}
-              {view === 'builder' && <PlanBuilder plan={open.plan} onChange={lifecycle.edit} />}
+              <ImportMarksContext.Provider value={{ marks, dismiss: lifecycle.dismissStepWarnings }}>
+                <PlanImportWarnings plan={open.plan} onDismiss={lifecycle.dismissWarnings} />
+                {view === 'builder' && <PlanBuilder plan={open.plan} onChange={lifecycle.edit} />}
+              </ImportMarksContext.Provider>
               {view === 'json' && (
                 <Box component="pre" sx={{ m: 0, fontSize: 12, bgcolor: 'action.hover', p: 2, borderRadius: 1 }} aria-label="Plan JSON">
                   {JSON.stringify(open.plan, null, 2)}

@@ -25,6 +25,7 @@ import { useState } from 'react';
 import type { Assertion, HttpStep, Save } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
 import { ChoiceInput, KeyValueEditor, NumberInput, TextInput, useDraft } from './fields';
+import { StepImportWarnings } from './importWarnings';
 import { ItemControls, type ListItemActions, keyOf, listActions, removeAt, replaceAt, withField } from './lists';
 import { type Schema, choices, field, findChoice, firstChoice, requirement, useSchema } from './schema';
 
@@ -136,6 +137,7 @@ export function HttpStepEditor({
         />
         <ItemControls {...actions} />
       </Box>
+      <StepImportWarnings step={step} />
       {stepError && (
         <Alert severity="error" sx={{ mx: 1, mb: 1 }}>
           {stepError}

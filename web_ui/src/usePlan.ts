@@ -3,8 +3,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ApiError, type Imported, type Issue, type PlanSummary, api, describeFailure } from './api';
-import type { ImportWarning, Plan } from './contract';
+import type { Plan } from './contract';
 import type { Confirmation, NameRequest } from './dialogs';
+import { type ImportMarks, NO_MARKS, importMarks, withoutStep } from './importWarnings';
 import type { PlanActions } from './PlansPanel';
 
 export interface OpenPlan {
@@ -54,7 +55,8 @@ export function usePlan(events: PlanEvents) {
   const [plans, setPlans] = useState<PlanSummary[]>([]);
   const [open, setOpen] = useState<OpenPlan | null>(null);
   const [issues, setIssues] = useState<Issue[]>([]);
-  const [warnings, setWarnings] = useState<ImportWarning[]>([]);
+  // What the import of the open plan did not carry over, on the steps it concerns, until dismissed.
+  const [marks, setMarks] = useState<ImportMarks>(NO_MARKS);
   const [message, setMessage] = useState('');
   const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
   const [nameRequest, setNameRequest] = useState<NameRequest | null>(null);
@@ -71,7 +73,7 @@ export function usePlan(events: PlanEvents) {
   const show = useCallback((next: OpenPlan | null) => {
     setOpen(next);
     setIssues([]);
-    setWarnings([]);
+    setMarks(NO_MARKS);
     latestEvents.current.onShown();
     rememberPlan(next?.storedName ?? null);
   }, []);
@@ -200,7 +202,7 @@ export function usePlan(events: PlanEvents) {
     open,
     dirty,
     issues,
-    warnings,
+    marks,
     message,
     confirmation,
     nameRequest,
@@ -213,12 +215,14 @@ export function usePlan(events: PlanEvents) {
       guard(() => {
         const plan = { ...result.plan, name: freeName(result.plan.name, taken) };
         showNew(plan);
-        setWarnings(result.warnings);
+        // The steps are the objects the builder is keyed by: each step's warnings go with its key.
+        setMarks(importMarks(plan, result.warnings));
         setMessage(`Imported ${result.format}: ${plan.name}, not saved yet`);
       }),
     showIssues,
     clearIssues: () => setIssues([]),
-    dismissWarnings: () => setWarnings([]),
+    dismissWarnings: () => setMarks(NO_MARKS),
+    dismissStepWarnings: (key: string) => setMarks((current) => withoutStep(current, key)),
     dismissMessage: () => setMessage(''),
     closeConfirmation: () => setConfirmation(null),
     closeNameRequest: () => setNameRequest(null),
