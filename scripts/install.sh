@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what locust-fleet needs on a Debian machine, skipping what is already there: Debian packages
 # (etcd for the fleet, nginx and wrk for the benchmarks, Chromium for browser users and the page's tests,
-# Prometheus and promtool for the metrics, the alert rules and the demo, JMeter for the .jmx import's tests),
+# Prometheus and promtool for the metrics, the alert rules and the demo, JMeter and the JDK that launches it
+# (tools/jmeter) for the .jmx import's tests),
 # the project's virtual environment (.venv), the fleet page's build (web_ui/dist) and httpbin's own
 # (.venv-httpbin; httpbin pins greenlet<3, which cannot share an environment with gevent 26).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation iproute2
-  prometheus jmeter)
+  prometheus jmeter openjdk-17-jdk-headless)
 PYTHON=${PYTHON:-python3.11}
 
 missing=()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 import socket
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -424,6 +425,57 @@ CURL_WORDS = [
 CURL_TEXT = st.lists(st.sampled_from(CURL_WORDS) | st.text(max_size=8), max_size=12).map(" ".join)
 
 
+# JMeter test plans without their CSV Data Set: import_outcome checks that parse_plan takes the plan unchanged, and
+# parse_plan refuses a data set `file` (one is read next to a plan file, which an import has not written yet).
+JMETER_SAMPLES = [
+    re.sub(r"<CSVDataSet .*?</CSVDataSet>", "", path.read_text(), flags=re.S)
+    for path in (EXAMPLES.parent / "jmeter" / "shop.jmx", Path(__file__).parent / "data" / "jmeter" / "parity.jmx")
+]
+JMETER_WORDS = [
+    "<",
+    ">",
+    "/>",
+    '"',
+    "&amp;",
+    "&bogus;",
+    "<hashTree/>",
+    "</hashTree>",
+    "<hashTree>",
+    'enabled="false"',
+    "<![CDATA[x]]>",
+    "<!-- c -->",
+    "<!DOCTYPE x>",
+    "${",
+    "${x}",
+    "${__Random(1,2,v)}",
+    "${__time(yyyy)}",
+    "${__Random(9,1)}",
+    "$${x}",
+    "(",
+    "[a-",
+    "//a[",
+    "$[",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "1e400",
+    "nan",
+    '<stringProp name="HTTPSampler.path">',
+    '<stringProp name="RegexExtractor.template">$2$</stringProp>',
+    '<intProp name="Assertion.test_type">36</intProp>',
+    '<HTTPSamplerProxy testname="n"><stringProp name="HTTPSampler.path">/x</stringProp></HTTPSamplerProxy>',
+]
+
+
+@st.composite
+def mutated_xml(draw: st.DrawFn, texts: list[str]) -> str:
+    """One of `texts` with a slice replaced by arbitrary text or a word of a JMeter test plan."""
+    text = draw(st.sampled_from(texts))
+    start = draw(st.integers(0, len(text)))
+    end = draw(st.integers(start, min(len(text), start + 40)))
+    return text[:start] + draw(st.sampled_from(JMETER_WORDS) | st.text(max_size=10)) + text[end:]
+
+
 @st.composite
 def mutated_text(draw: st.DrawFn, texts: list[str]) -> str:
     """One of `texts` with a slice replaced by arbitrary text or a curl word."""
@@ -438,6 +490,8 @@ def import_inputs(format: str) -> st.SearchStrategy[str]:
     garbage = st.text() | JSON_VALUES.map(json.dumps)
     if format == "curl":
         return garbage | st.text().map("curl ".__add__) | CURL_TEXT | mutated_text(CURL_SAMPLES)
+    if format == "jmeter":
+        return garbage | mutated_xml(JMETER_SAMPLES)
     return garbage | mutated(JSON_SAMPLES[format]).map(json.dumps)
 
 
@@ -474,6 +528,10 @@ IMPORT_REGRESSIONS = {
     ],
     "hazard": [json.dumps({"MainTask": [{"TestWork": {"UrlPath": "http://a.test/", "JsonData": nested_text(3000)}}]})],
     "plan": [json.dumps({**VALID_PLANS[0], "name": {"a": 1}})],
+    "jmeter": [
+        "<jmeterTestPlan>" + "<hashTree>" * 3000 + "</hashTree>" * 3000 + "</jmeterTestPlan>",
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><jmeterTestPlan/>',
+    ],
 }
 
 

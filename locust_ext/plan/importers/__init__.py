@@ -1,4 +1,5 @@
-"""Plans from other tools: a Postman v2.1 collection, a HAR 1.2 recording, a cURL command line, a locust-hazard plan.
+"""Plans from other tools: a Postman v2.1 collection, a HAR 1.2 recording, a cURL command line, a locust-hazard plan,
+a JMeter test plan.
 
 Each converter turns its input into plan JSON and lists what it could not carry over as warnings; then
 `import_plan` validates the result with `parse_plan`, so an import never hands back a plan that cannot run.
@@ -15,8 +16,10 @@ from typing import Any
 from locust_ext.plan.importers.curl import from_curl
 from locust_ext.plan.importers.har import from_har
 from locust_ext.plan.importers.hazard import HazardConverter
+from locust_ext.plan.importers.jmeter import from_jmeter, is_jmeter_plan
 from locust_ext.plan.importers.postman import PostmanConverter
 from locust_ext.plan.importers.readers import ImportFailed, Warnings, json_object, plan_name, read_field
+from locust_ext.plan.templating import TemplateSyntaxError, compile_template
 from locust_ext.plan.validation import PlanError, is_json_list, is_json_object, parse_plan, plan_to_json
 from locust_ext.proto import fleet_pb2
 
@@ -27,6 +30,7 @@ FORMAT_DESCRIPTIONS = {
     "har": "a HAR 1.2 recording",
     "curl": "a curl command line",
     "hazard": "a locust-hazard plan",
+    "jmeter": "a JMeter test plan (.jmx)",
     "plan": "a locust-fleet plan",
 }
 FORMATS = tuple(FORMAT_DESCRIPTIONS)
@@ -62,12 +66,16 @@ def import_plan(
     if isinstance(source, str):  # any other name is left for the validation to report
         plan["name"] = plan_name(source, f"{format}-import")
     located = _located(warnings, plan)
-    return ImportResult(_validated(plan), located, format)
+    # A JMeter CSV Data Set names a file the user supplies next to the plan file; any other input holding a file
+    # came from somewhere no plan file is, and is refused as the API refuses it (rows inline, please).
+    return ImportResult(_validated(plan, keep_files=format == "jmeter"), located, format)
 
 
 def _convert(format: str, text: str, warnings: Warnings, include_static: bool) -> dict[str, Any]:
     if format == "curl":
         return from_curl(text, warnings)
+    if format == "jmeter":
+        return from_jmeter(text, warnings)
     data = json_object(text)
     if format == "postman":
         return PostmanConverter(warnings).convert(data)
@@ -81,6 +89,8 @@ def _convert(format: str, text: str, warnings: Warnings, include_static: bool) -
 def _detect_format(text: str) -> str:
     if _CURL_START.match(text):
         return "curl"
+    if is_jmeter_plan(text):
+        return "jmeter"
     data = json_object(text) if text.lstrip().startswith("{") else None
     if isinstance(data, dict):
         schema = str(read_field(data, "info", "", dict, {}).get("schema", ""))
@@ -116,12 +126,57 @@ def _located(warnings: Warnings, plan: dict[str, Any]) -> list[fleet_pb2.ImportW
     return located
 
 
-def _validated(plan: dict[str, Any]) -> dict[str, Any]:
+def _validated(plan: dict[str, Any], keep_files: bool) -> dict[str, Any]:
+    """The plan checked and normalised. With `keep_files`, a data set `file` stays as written for the plan file it is
+    saved in; it is checked as a CSV of the columns the plan uses, since an import reads no file."""
+    files = _data_set_files(plan) if keep_files else {}
     try:
-        return plan_to_json(parse_plan(plan))
+        validated = plan_to_json(parse_plan(_with_stand_in_csvs(plan, files)))
     except PlanError as error:
         first = error.issues[0].path
         problems = "; ".join(str(issue) for issue in error.issues)
         raise ImportFailed(
             f"plan.{first}" if first else "plan", f"the converted plan is not valid: {problems}"
         ) from None
+    for index, file in files.items():
+        data_set = validated["dataSets"][index]
+        del data_set["csv"]
+        data_set["file"] = file
+    return validated
+
+
+def _data_set_files(plan: dict[str, Any]) -> dict[int, str]:
+    data_sets = plan.get("dataSets")
+    return {
+        index: data_set["file"]
+        for index, data_set in enumerate(data_sets if is_json_list(data_sets) else [])
+        if is_json_object(data_set)
+        and isinstance(data_set.get("file"), str)
+        and data_set["file"]
+        and "csv" not in data_set
+    }
+
+
+def _with_stand_in_csvs(plan: dict[str, Any], files: dict[int, str]) -> dict[str, Any]:
+    """A copy of the plan whose file data sets hold a CSV of one row of empty values under the columns the plan uses."""
+    if not files:
+        return plan
+    used = _variables_used(plan)
+    data_sets = list(plan["dataSets"])
+    for index in files:
+        name = data_sets[index].get("name")
+        columns = sorted({column for set_name, _, column in (v.partition(".") for v in used) if set_name == name})
+        columns = columns or ["column"]
+        stand_in = ",".join(columns) + "\n" + ",".join('""' for _ in columns) + "\n"
+        data_sets[index] = {key: value for key, value in data_sets[index].items() if key != "file"} | {"csv": stand_in}
+    return plan | {"dataSets": data_sets}
+
+
+def _variables_used(value: Any) -> set[str]:
+    if isinstance(value, str):
+        try:
+            return set(compile_template(value).variables) if "${" in value else set()
+        except TemplateSyntaxError:
+            return set()
+    items = value.values() if is_json_object(value) else value if is_json_list(value) else []
+    return {name for item in items for name in _variables_used(item)}
