@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
+from locust_ext.plan.extractors import JSON_TYPES
 from locust_ext.plan.validation import enum_choices, enum_value_option, field_option
 from locust_ext.proto import fleet_pb2
 
@@ -25,6 +26,8 @@ _KINDS = {
     # Records only (counts of requests); records print them as JSON numbers.
     FieldDescriptor.TYPE_UINT64: "integer",
 }
+# The values a `requires` syntax allows, where they are a short list of words: the page offers them as a choice.
+SYNTAX_VALUES = {"json_type": list(JSON_TYPES)}
 # Messages that hold any JSON: a `Value` (a JSON body), a `Struct` (an object).
 _JSON_MESSAGES = {"google.protobuf.Value", "google.protobuf.Struct"}
 

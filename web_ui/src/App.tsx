@@ -166,7 +166,7 @@ function FleetPage() {
         ) : (
           <Box sx={{ p: 2, overflow: 'auto' }}>
             <Typography color="text.secondary" sx={{ mb: 2 }}>
-              Open a saved plan, create one, or import requests from Postman, a HAR recording or a cURL command.
+              Open a saved plan, create one, or import requests from Postman, JMeter, a HAR recording or a cURL command.
             </Typography>
             <FleetAndRun open={null} dirty={false} />
           </Box>

@@ -1,4 +1,5 @@
-// One HTTP step, like a Postman request: method and URL on top; params, headers, body, save and assert in tabs.
+// One HTTP step, like a Postman request: method and URL on top; params, headers, body, what is assigned before the
+// request, save, assert and options in tabs. Each editor changes only its own keys, so the step keeps every other one.
 import AddIcon from '@mui/icons-material/Add';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutline';
 import ExpandLessIcon from '@mui/icons-material/ExpandLess';
@@ -9,6 +10,7 @@ import {
   Box,
   Button,
   FormControlLabel,
+  FormHelperText,
   IconButton,
   Paper,
   Switch,
@@ -20,7 +22,8 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useState } from 'react';
+import type { SxProps, Theme } from '@mui/material';
+import { type InputHTMLAttributes, useState } from 'react';
 
 import type { Assertion, HttpStep, Save } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
@@ -29,7 +32,8 @@ import { StepImportWarnings } from './importWarnings';
 import { ItemControls, type ListItemActions, keyOf, listActions, removeAt, replaceAt, withField } from './lists';
 import { type Schema, choices, field, findChoice, firstChoice, requirement, useSchema } from './schema';
 
-const TABS = ['params', 'headers', 'body', 'save', 'assert', 'options'] as const;
+// Each tab is named after the step's key it edits (an API error at that key opens it); 'options' holds the rest.
+const TABS = ['params', 'headers', 'body', 'assign', 'save', 'assert', 'options'] as const;
 type TabName = (typeof TABS)[number];
 
 // Examples shown in an empty expression field, by the kind of expression the chosen source or target requires.
@@ -42,6 +46,8 @@ const EXPRESSION_EXAMPLES: Record<string, string> = {
   choice_list: '|red|green|blue',
   '': 'Content-Type',
 };
+
+const ASSIGN_HINT = 'Variables set before this request is rendered; values are templates like ${__timestamp}, ${__uuid}';
 
 function expressionLabel(kind: string | null): string {
   if (kind === 'jsonpath') return 'JSONPath';
@@ -97,6 +103,7 @@ export function HttpStepEditor({
   const counts: Partial<Record<TabName, number>> = {
     params: Object.keys(step.params ?? {}).length,
     headers: Object.keys(step.headers ?? {}).length,
+    assign: Object.keys(step.assign ?? {}).length,
     save: step.save?.length ?? 0,
     assert: step.assert?.length ?? 0,
   };
@@ -170,6 +177,7 @@ export function HttpStepEditor({
             <KeyValueEditor path={join(path, 'headers')} value={step.headers} onChange={(value) => set('headers', value)} addLabel="Add header" />
           )}
           {tab === 'body' && <BodyEditor path={path} step={step} onChange={onChange} />}
+          {tab === 'assign' && <AssignEditor path={join(path, 'assign')} value={step.assign} onChange={(value) => set('assign', value)} />}
           {tab === 'save' && <SaveChain schema={schema} path={join(path, 'save')} saves={step.save ?? []} onChange={(value) => set('save', value)} />}
           {tab === 'assert' && (
             <AssertChain schema={schema} path={join(path, 'assert')} asserts={step.assert ?? []} onChange={(value) => set('assert', value)} />
@@ -184,7 +192,7 @@ export function HttpStepEditor({
 function tabOfIssue(stepPath: string, issuePath: string): TabName | null {
   const inner = issuePath.slice(stepPath.length + 1).split(/[.[]/)[0] ?? '';
   if (inner === 'form' || inner === 'json' || inner === 'body') return 'body';
-  if (inner === 'timeoutS' || inner === 'followRedirects') return 'options';
+  if (inner === 'timeoutS' || inner === 'followRedirects' || inner === 'failOnErrorStatus') return 'options';
   return TABS.find((name) => name === inner) ?? null;
 }
 
@@ -193,6 +201,7 @@ function tabLabel(name: TabName, step: HttpStep): string {
     const kind = bodyKind(step);
     return kind === 'none' ? 'Body' : `Body (${kind})`;
   }
+  if (name === 'assign') return 'Before request';
   return name === 'params' ? 'Params' : name.charAt(0).toUpperCase() + name.slice(1);
 }
 
@@ -281,9 +290,29 @@ function JsonBody({ path, value, onChange }: { path: string; value: unknown; onC
   );
 }
 
+// Like a Postman pre-request script setting variables: rows of variable and template.
+function AssignEditor({
+  path,
+  value,
+  onChange,
+}: {
+  path: string;
+  value: Record<string, string> | undefined;
+  onChange: (value: Record<string, string> | undefined) => void;
+}) {
+  return (
+    <Box>
+      <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+        {ASSIGN_HINT}
+      </Typography>
+      <KeyValueEditor path={path} value={value} onChange={onChange} keyLabel="Variable" valueLabel="Template" addLabel="Add variable" />
+    </Box>
+  );
+}
+
 function StepOptions({ path, step, onChange }: { path: string; step: HttpStep; onChange: (step: HttpStep) => void }) {
   return (
-    <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start' }}>
+    <Box sx={{ display: 'flex', gap: 2, alignItems: 'flex-start', flexWrap: 'wrap' }}>
       <NumberInput
         path={join(path, 'timeoutS')}
         label="Timeout (s)"
@@ -301,6 +330,31 @@ function StepOptions({ path, step, onChange }: { path: string; step: HttpStep; o
         }
         label="Follow redirects"
       />
+      <ErrorStatusSwitch path={join(path, 'failOnErrorStatus')} step={step} onChange={onChange} />
+    </Box>
+  );
+}
+
+// Absent means on; off (false) leaves the status to the step's assertions, as Postman does.
+function ErrorStatusSwitch({ path, step, onChange }: { path: string; step: HttpStep; onChange: (step: HttpStep) => void }) {
+  const error = useFieldError(path);
+  const on = step.failOnErrorStatus ?? true;
+  const inputProps: InputHTMLAttributes<HTMLInputElement> & { 'data-path': string } = { 'data-path': path };
+  return (
+    <Box>
+      <FormControlLabel
+        control={
+          <Switch
+            checked={on}
+            onChange={(event) => onChange(withField(step, 'failOnErrorStatus', event.target.checked ? undefined : false))}
+            inputProps={inputProps}
+          />
+        }
+        label="Fail on 4xx/5xx when no status is asserted"
+      />
+      <FormHelperText error={Boolean(error)} sx={{ mt: 0 }}>
+        {error ?? (on ? 'A STATUS assertion, when the step has one, decides instead' : 'Only the assertions can fail this step, as in Postman')}
+      </FormHelperText>
     </Box>
   );
 }
@@ -337,31 +391,80 @@ function AssertChain({ schema, path, asserts, onChange }: { schema: Schema; path
   const ops = choices(schema, 'Assertion', 'op');
   return (
     <Box>
-      {asserts.map((assertion, index) => {
-        const at = join(path, index);
-        const kind = requirement(findChoice(targets, assertion.on), 'expr');
-        const valueKind = requirement(findChoice(ops, assertion.op), 'value');
-        const set = <K extends keyof Assertion>(key: K, value: Assertion[K] | undefined) =>
-          onChange(replaceAt(asserts, index, withField(assertion, key, value)));
-        return (
-          <Box key={keyOf(assertion)} sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={at}>
-            <ChoiceInput path={join(at, 'on')} label="Check" choices={targets} value={assertion.on} onChange={(value) => set('on', value)} sx={{ width: 190 }} />
-            {kind !== null && (
-              <TextInput path={join(at, 'expr')} label={expressionLabel(kind)} placeholder={EXPRESSION_EXAMPLES[kind] ?? ''} value={assertion.expr} onChange={(value) => set('expr', value)} sx={{ flex: 1 }} />
-            )}
-            <ChoiceInput path={join(at, 'op')} label="Is" choices={ops} value={assertion.op} onChange={(value) => set('op', value)} sx={{ width: 160 }} />
-            {valueKind !== null && (
-              <TextInput path={join(at, 'value')} label="Value" placeholder={valueKind === 'number' ? '200' : ''} value={assertion.value} onChange={(value) => set('value', value)} sx={{ flex: kind === null ? 1 : '0 0 180px' }} />
-            )}
-            <RemoveButton label={`Remove assertion ${index + 1}`} onClick={() => onChange(removeAt(asserts, index))} />
-          </Box>
-        );
-      })}
+      {asserts.map((assertion, index) => (
+        <AssertRow
+          key={keyOf(assertion)}
+          schema={schema}
+          path={join(path, index)}
+          index={index}
+          assertion={assertion}
+          onChange={(next) => onChange(replaceAt(asserts, index, next))}
+          onRemove={() => onChange(removeAt(asserts, index))}
+        />
+      ))}
       <Button startIcon={<AddIcon />} onClick={() => onChange([...asserts, { on: firstChoice(targets), op: firstChoice(ops), value: '' }])}>
         Add assertion
       </Button>
     </Box>
   );
+}
+
+function AssertRow({
+  schema,
+  path,
+  index,
+  assertion,
+  onChange,
+  onRemove,
+}: {
+  schema: Schema;
+  path: string;
+  index: number;
+  assertion: Assertion;
+  onChange: (assertion: Assertion) => void;
+  onRemove: () => void;
+}) {
+  const targets = choices(schema, 'Assertion', 'on');
+  const ops = choices(schema, 'Assertion', 'op');
+  const kind = requirement(findChoice(targets, assertion.on), 'expr');
+  const valueKind = requirement(findChoice(ops, assertion.op), 'value');
+  const set = <K extends keyof Assertion>(key: K, value: Assertion[K] | undefined) => onChange(withField(assertion, key, value));
+  return (
+    <Box sx={{ display: 'flex', gap: 1, mb: 1, alignItems: 'flex-start' }} data-path={path}>
+      <ChoiceInput path={join(path, 'on')} label="Check" choices={targets} value={assertion.on} onChange={(value) => set('on', value)} sx={{ width: 190 }} />
+      {kind !== null && (
+        <TextInput path={join(path, 'expr')} label={expressionLabel(kind)} placeholder={EXPRESSION_EXAMPLES[kind] ?? ''} value={assertion.expr} onChange={(value) => set('expr', value)} sx={{ flex: 1 }} />
+      )}
+      <ChoiceInput path={join(path, 'op')} label="Is" choices={ops} value={assertion.op} onChange={(value) => set('op', value)} sx={{ width: 160 }} />
+      {valueKind !== null && (
+        <AssertValue path={join(path, 'value')} kind={valueKind} value={assertion.value} onChange={(value) => set('value', value)} sx={{ flex: kind === null ? 1 : '0 0 180px' }} />
+      )}
+      <TextInput path={join(path, 'name')} label="Test name" placeholder="optional" value={assertion.name} onChange={(value) => set('name', value)} sx={{ width: 170 }} />
+      <RemoveButton label={`Remove assertion ${index + 1}`} onClick={onRemove} />
+    </Box>
+  );
+}
+
+// The compared value: a choice where its syntax is a short list of words (a JSON type), else text.
+function AssertValue({
+  path,
+  kind,
+  value,
+  onChange,
+  sx,
+}: {
+  path: string;
+  kind: string;
+  value: string | undefined;
+  onChange: (value: string | undefined) => void;
+  sx: SxProps<Theme>;
+}) {
+  // The values the syntax allows, where the schema lists them: a choice of them instead of free text.
+  const words = useSchema().syntaxValues[kind];
+  if (!words) return <TextInput path={path} label="Value" placeholder={kind === 'number' ? '200' : ''} value={value} onChange={onChange} sx={sx} />;
+  // A value the list does not have (typed in the JSON tab, or left from another op) stays visible, with the API's error.
+  const offered = value && !words.includes(value) ? [...words, value] : words;
+  return <ChoiceInput path={path} label="Value" choices={offered.map((name) => ({ name, requires: [] }))} value={value || undefined} onChange={onChange} sx={sx} />;
 }
 
 function RemoveButton({ label, onClick }: { label: string; onClick: () => void }) {

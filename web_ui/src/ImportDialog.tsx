@@ -105,7 +105,7 @@ function ImportInput({ request, onChange, error }: { request: ImportRequest; onC
             hidden
             type="file"
             aria-label="Upload a file to import"
-            accept=".json,.har,.txt,.sh,.curl,application/json,text/plain"
+            accept=".json,.har,.jmx,.xml,.txt,.sh,.curl,application/json,application/xml,text/plain"
             onChange={async (event) => {
               const file = event.target.files?.[0];
               event.target.value = '';

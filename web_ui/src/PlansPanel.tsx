@@ -39,7 +39,7 @@ export function PlansPanel({ plans, current, actions }: { plans: PlanSummary[]; 
       <List dense sx={{ overflow: 'auto', flex: 1 }}>
         {plans.length === 0 && (
           <Typography variant="body2" color="text.secondary" sx={{ px: 2 }}>
-            None yet: create one or import Postman, HAR, cURL.
+            None yet: create one or import Postman, JMeter, HAR, cURL.
           </Typography>
         )}
         {plans.map((plan) => (

@@ -26,6 +26,8 @@ export interface Schema {
   messages: Record<string, FieldInfo[]>;
   enums: Record<string, Choice[]>;
   importFormats: { name: string; description: string }[];
+  // The values a `requires` syntax allows, where they are a short list of words (json_type's type names).
+  syntaxValues: Record<string, string[]>;
 }
 
 type Message = keyof Schemas;

@@ -24,7 +24,7 @@ from locust_ext.master.run_store import RunNotFound
 from locust_ext.master.tryout import try_plan
 from locust_ext.master.web.openapi import document
 from locust_ext.plan.importers import FORMAT_DESCRIPTIONS, ImportFailed, import_plan
-from locust_ext.plan.schema import describe
+from locust_ext.plan.schema import SYNTAX_VALUES, describe
 from locust_ext.plan.validation import PlanError, parse_plan
 from locust_ext.users.history import DEFAULT_TOLERANCE, compare_runs
 from locust_ext.users.process import process_state
@@ -168,7 +168,7 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
 
     @api.get("/schema")
     def schema() -> Any:
-        return jsonify(describe() | {"importFormats": IMPORT_FORMATS})
+        return jsonify(describe() | {"importFormats": IMPORT_FORMATS, "syntaxValues": SYNTAX_VALUES})
 
     @api.post("/import")
     def import_() -> Any:
