@@ -23,6 +23,7 @@ REPORT = ROOT / "docs" / "RELIABILITY.md"
 TEST_FILES = [
     "tests/test_faults.py",
     "tests/test_fuzz.py",
+    "tests/test_fuzz_postman_scripts.py",
     "tests/test_security.py",
     "tests/test_etcd_access.py",
     "tests/test_web_security.py",

@@ -43,7 +43,7 @@ def test_bad_plan_exits_2_with_one_line_per_error_before_any_load(tmp_path: Path
     assert plan_errors(run.stderr) == [
         f'{path}: tasks[0].steps[0].method: expected one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS; got "FETCH"',
         f"{path}: tasks[0].steps[1].assert[0].op: expected one of EQ, NE, LT, LE, GT, GE, CONTAINS, NOT_CONTAINS, "
-        'MATCHES, EXISTS, NOT_EXISTS; got "EQUALS"',
+        'MATCHES, EXISTS, NOT_EXISTS, TYPE; got "EQUALS"',
         f"{path}: tasks[0].steps[2].save[0].expr: not a valid regular expression "
         "(missing ), unterminated subpattern at position 0)",
     ]

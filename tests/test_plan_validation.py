@@ -106,7 +106,7 @@ def test_wrong_types_name_the_field_and_the_expected_type(mutate, path: str, mes
         (
             lambda p: first_step(p)["assert"][0].update(op="EQUALS"),
             "tasks[0].steps[0].assert[0].op",
-            "expected one of EQ, NE, LT, LE, GT, GE, CONTAINS, NOT_CONTAINS, MATCHES, EXISTS, NOT_EXISTS",
+            "expected one of EQ, NE, LT, LE, GT, GE, CONTAINS, NOT_CONTAINS, MATCHES, EXISTS, NOT_EXISTS, TYPE",
         ),
         (
             lambda p: first_step(p)["assert"][0].update(on="CODE"),

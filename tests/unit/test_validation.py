@@ -165,6 +165,18 @@ HEADER_HINT = "expected a header name (letters, digits and !#$%&'*+-.^_`|~)"
             "required",
         ),
         (plan(users={"browserCount": -1}), "users.browserCount", "expected a whole number >= 0, got -1"),
+        (
+            step(**{"assert": [{"on": "STATUS", "op": "TYPE", "value": "number"}]}),
+            "tasks[0].steps[0].assert[0].op",
+            "TYPE applies to JSONPATH and BODY, not STATUS",
+        ),
+        (
+            step(**{"assert": [{"on": "JSONPATH", "expr": "$.a", "op": "TYPE", "value": "integer"}]}),
+            "tasks[0].steps[0].assert[0].value",
+            'expected a JSON type (string, number, boolean, object, array, null), got "integer"',
+        ),
+        (step(assign={"ts": "${__nope}"}), "tasks[0].steps[0].assign.ts", "bad template: unknown built-in"),
+        (step(failOnErrorStatus="no"), "tasks[0].steps[0].failOnErrorStatus", "expected true or false"),
     ],
 )
 def test_problems_are_reported_at_their_path(data: Any, path: str, message: str) -> None:
