@@ -19,7 +19,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from locust_ext.browser.runtime import first_line
 from locust_ext.plan.assertions import preview, shorten
-from locust_ext.plan.compiled import StepFailure
+from locust_ext.plan.step_parts import StepFailure
 
 # Reading a page's vitals before a step; a page too busy to answer is simply not read this time.
 VITALS_READ_TIMEOUT_S = 2.0

@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from locust_ext.plan.compiled import CompiledPlan, CompiledStep, PreparedRequest, StepFailure
+from locust_ext.plan.compiled import CompiledPlan, CompiledStep, PreparedRequest
 from locust_ext.plan.extractors import ResponseView
 from locust_ext.plan.secrets import Secrets
+from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
 from locust_ext.plan.validation import Plan
 

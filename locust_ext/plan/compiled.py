@@ -7,20 +7,20 @@ try-once both send what `CompiledStep.prepare` returns and hand the response to 
 from __future__ import annotations
 
 import itertools
-import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from google.protobuf import json_format
 
 from locust_ext.plan.assertions import Check, assertion_label, compile_assertion
 from locust_ext.plan.datasets import DataSetFeeder
-from locust_ext.plan.extractors import Extract, ResponseView, compile_save
+from locust_ext.plan.extractors import ResponseView
 from locust_ext.plan.rows import http_row
 from locust_ext.plan.secrets import Secrets
+from locust_ext.plan.step_parts import JsonTemplate, StepFailure, compile_saves
 from locust_ext.plan.templating import RenderContext, TemplateMap, UndefinedVariable, compile_template
 from locust_ext.plan.validation import whole_numbers
 from locust_ext.proto import fleet_pb2
@@ -31,14 +31,6 @@ _Method = fleet_pb2.HttpStep.Method
 _Source = fleet_pb2.Save.Source
 
 
-class StepFailure(Exception):
-    """A step that did not do what the plan says; its message is what Locust shows as the failure."""
-
-    def __repr__(self) -> str:
-        # Locust's failure tables and CSV show repr(error); the message alone reads best there.
-        return str(self)
-
-
 @dataclass(slots=True)
 class PreparedRequest:
     method: str
@@ -46,27 +38,6 @@ class PreparedRequest:
     headers: dict[str, str]
     params: dict[str, str] | None
     body: bytes | None
-
-
-@dataclass(slots=True)
-class _Save:
-    name: str
-    extract: Extract
-    default: str | None
-    label: str
-
-    def apply(self, response: ResponseView, context: RenderContext) -> str | None:
-        """Save the value into the context; None when done, else the failure message."""
-        try:
-            value = self.extract(response, context)
-        except UndefinedVariable as error:  # a CONST template naming nothing saved (yet)
-            return f"save {self.name}: {error}"
-        if value is None:
-            if self.default is None:
-                return f"save {self.name}: {self.label} matched nothing{_why_nothing(self, response)}"
-            value = self.default
-        context.variables[self.name] = value
-        return None
 
 
 class CompiledStep:
@@ -90,15 +61,7 @@ class CompiledStep:
         fails_on_error = step.fail_on_error_status if step.HasField("fail_on_error_status") else True
         self.error_status_fails = fails_on_error and not asserts_status
         self.assign = TemplateMap(dict(step.assign))
-        self.saves = [
-            _Save(
-                save.name,
-                compile_save(save),
-                save.default_value if save.HasField("default_value") else None,
-                " ".join(part for part in (_Source.Name(save.source), save.expr) if part),
-            )
-            for save in step.save
-        ]
+        self.saves = compile_saves(step.save)
 
     def prepare(self, context: RenderContext) -> PreparedRequest:
         """The request to send, after the step's assignments; raises StepFailure when a template names nothing."""
@@ -158,15 +121,6 @@ class CompiledStep:
         return None
 
 
-def _why_nothing(save: _Save, response: ResponseView) -> str:
-    if save.label.startswith("JSONPATH"):
-        try:
-            response.json()
-        except ValueError:
-            return " (the body is not JSON)"
-    return ""
-
-
 BodyRenderer = Callable[[RenderContext], bytes]
 
 
@@ -183,42 +137,11 @@ def _compile_body(step: fleet_pb2.HttpStep) -> tuple[BodyRenderer | None, str | 
 
 
 def _compile_json(document: Any) -> BodyRenderer:
-    compiled = _compile_json_value(document)
-    if not isinstance(compiled, _Dynamic):
-        encoded = json.dumps(compiled, separators=(",", ":")).encode()
+    json_template = JsonTemplate(document)
+    if json_template.constant is not None:
+        encoded = json_template.constant.encode()
         return lambda _context: encoded
-    return lambda context: json.dumps(compiled.render(context), separators=(",", ":")).encode()
-
-
-class _Dynamic:
-    """A JSON value with templates inside; constant parts are kept as they are."""
-
-    __slots__ = ("render",)
-
-    def __init__(self, render: Callable[[RenderContext], Any]) -> None:
-        self.render = render
-
-
-def _compile_json_value(value: Any) -> Any:
-    if isinstance(value, str):
-        template = compile_template(value)
-        return value if template.constant is not None else _Dynamic(template.render)
-    # `value` is JSON (from json_format.MessageToDict, typed Any): lists of JSON values, objects with string keys.
-    if isinstance(value, list):
-        items = [_compile_json_value(item) for item in cast("list[Any]", value)]
-        if not any(isinstance(item, _Dynamic) for item in items):
-            return items
-        return _Dynamic(lambda context: [_render_json(item, context) for item in items])
-    if isinstance(value, dict):
-        fields = {key: _compile_json_value(item) for key, item in cast("dict[str, Any]", value).items()}
-        if not any(isinstance(item, _Dynamic) for item in fields.values()):
-            return fields
-        return _Dynamic(lambda context: {key: _render_json(item, context) for key, item in fields.items()})
-    return value
-
-
-def _render_json(value: Any, context: RenderContext) -> Any:
-    return value.render(context) if isinstance(value, _Dynamic) else value
+    return lambda context: json_template.render(context).encode()
 
 
 @dataclass(slots=True)

@@ -18,8 +18,9 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
 
-from locust_ext.plan.compiled import CompiledChain, StepFailure
+from locust_ext.plan.compiled import CompiledChain
 from locust_ext.plan.datasets import DataSetExhausted, DataSetFeeder
+from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
 
 logger = logging.getLogger(__name__)

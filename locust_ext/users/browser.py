@@ -27,8 +27,9 @@ from locust_ext.browser.runtime import HANG_GRACE_S, LAUNCH_TIMEOUT_S, BrowserUn
 from locust_ext.browser.screenshots import FAILURE, STEP
 from locust_ext.browser.session import BrowserSession, PageError, playwright_cookies
 from locust_ext.plan.assertions import preview
-from locust_ext.plan.compiled import DEFAULT_TIMEOUT_S, CompiledChain, CompiledPlan, StepFailure, WeightedChains
+from locust_ext.plan.compiled import DEFAULT_TIMEOUT_S, CompiledChain, CompiledPlan, WeightedChains
 from locust_ext.plan.rows import browser_row, page_row
+from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext, UndefinedVariable, compile_template
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.base import PlanUser

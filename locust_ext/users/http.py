@@ -15,16 +15,10 @@ from locust import FastHttpUser
 from locust.contrib.fasthttp import FastHttpSession, ResponseContextManager
 from locust.env import Environment
 
-from locust_ext.plan.compiled import (
-    DEFAULT_TIMEOUT_S,
-    CompiledChain,
-    CompiledPlan,
-    CompiledStep,
-    PreparedRequest,
-    StepFailure,
-)
+from locust_ext.plan.compiled import DEFAULT_TIMEOUT_S, CompiledChain, CompiledPlan, CompiledStep, PreparedRequest
 from locust_ext.plan.extractors import ResponseView, cookie_in_set_cookie
 from locust_ext.plan.secrets import Secrets
+from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.base import PlanUser

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs
 import pytest
 from httpx import Headers
 
-from locust_ext.plan.compiled import CompiledChain, CompiledPlan, CompiledStep, StepFailure, WeightedChains
+from locust_ext.plan.compiled import CompiledChain, CompiledPlan, CompiledStep, WeightedChains
 from locust_ext.plan.extractors import ResponseView
+from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
 from locust_ext.plan.validation import parse_plan
 
