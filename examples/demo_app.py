@@ -24,14 +24,31 @@ Endpoints:
   GET  /flaky?rate=0.2         503 with probability ``rate``, else 200
   GET  /status/<code>          responds with that status code (200..599)
 
+WebSockets (served by gevent's server: ``python examples/demo_app.py``; one greenlet per connection):
+  /ws/echo                     every text and binary message sent back as it came
+  /ws/feed?intervalMs=N        [auth, or ``?token=``] after {"type": "subscribe", "symbol": "X"}: an ack
+                               {"type": "subscribed", "symbol": "X"}, then every N ms (default 200, 10..5000)
+                               {"type": "quote", "symbol": "X", "price": 12.34, "seq": 1, 2, ...};
+                               anything else gets {"type": "error", "message": "..."}; no token: HTTP 401
+  /ws/chat/<room>              each text sent is broadcast to the room as {"type": "message", "from": user or
+                               "anon", "text": ...}; {"type": "join"|"leave", "user": ..., "members": n} announced
+  /ws/strict                   {"type": "ok"} for JSON with a type; anything else: closed with 1008 "expected JSON
+                               with a type"; {"type": "drop"}: the TCP connection ends without a close frame
+  Bounds: messages 64 KiB (larger: close 1009), chat texts 2000 characters, 50 members a room, 100 rooms,
+  1000 WebSockets in all (more: HTTP 503).
+
 [auth]: ``Authorization: Bearer <token>`` or the ``session`` cookie set by /login.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
+import contextlib
 import html
 import ipaddress
+import json
 import logging
 import math
 import random
@@ -40,17 +57,27 @@ import secrets
 import signal
 import socket
 import sys
+import time
 import uuid
 import xml.etree.ElementTree as ET
+import zlib
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import gevent
+import gevent.lock
 import gevent.socket
 from flask import Flask, Response, g, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 from gevent.event import Event
-from gevent.pywsgi import WSGIServer
+from gevent.pywsgi import WSGIHandler, WSGIServer
 from werkzeug.exceptions import HTTPException
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+from wsproto.events import Event as WsEvent
+from wsproto.frame_protocol import CloseReason
+from wsproto.utilities import LocalProtocolError, generate_accept_token
 
 log = logging.getLogger("demo_app")
 
@@ -76,6 +103,26 @@ TOPIC_OPTIONS = "".join(f'<option value="{topic}">{topic.title()}</option>' for 
 
 # Module-level on purpose: /busy must see every concurrent request, whichever app instance serves it.
 _in_flight = 0
+
+# WebSocket bounds: a connection is one greenlet holding at most one message of MAX_WS_MESSAGE characters or bytes.
+MAX_WS_CONNECTIONS = 1000
+MAX_WS_MESSAGE = 64 * 1024
+WS_RECV_BYTES = 16 * 1024
+# A peer that takes no data for this long is dropped: a stalled reader holds up its chat room this long at most.
+WS_SEND_TIMEOUT_S = 5.0
+# How long a close the server starts waits for the client's close frame before the TCP connection ends.
+WS_CLOSE_WAIT_S = 2.0
+FEED_INTERVAL_MS = 200
+FEED_INTERVAL_BOUNDS_MS = (10, 5000)
+SYMBOL = re.compile(r"[A-Za-z0-9.-]{1,16}")
+ROOM = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+MAX_ROOMS = 100
+MAX_ROOM_MEMBERS = 50
+MAX_CHAT_TEXT = 2000
+# The environ key under which _Handler lends the connection's socket to a WebSocket upgrade.
+WS_SOCKET = "demo_app.socket"
+# Process-wide, like _in_flight: the cap is on the process's connections, whichever app instance serves them.
+_ws_slots = gevent.lock.BoundedSemaphore(MAX_WS_CONNECTIONS)
 
 
 def check_credentials(username: str, password: str) -> bool:
@@ -143,8 +190,7 @@ def _bearer_or_cookie() -> str | None:
     return request.cookies.get("session")
 
 
-def _register_api(app: Flask) -> None:
-    tokens: dict[str, str] = {}
+def _register_api(app: Flask, tokens: dict[str, str]) -> None:
     carts: dict[str, dict[str, Any]] = {}
 
     @app.before_request
@@ -373,6 +419,323 @@ def _register_misc(app: Flask) -> None:
         return jsonify(status=code), code
 
 
+class _Closed(Exception):
+    """The WebSocket is over: closed by either side, dropped, or broken."""
+
+
+class _PolicyClose(Exception):
+    """Raised by a WebSocket handler to close the connection with this code and reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class WebSocket:
+    """The server side of one upgraded connection: wsproto frames over the socket gevent's handler lends.
+
+    The greenlet serving the connection reads and writes; chat peers' greenlets only write, one frame at a time."""
+
+    def __init__(self, sock: gevent.socket.socket, user: str | None) -> None:
+        self.sock = sock
+        self.user = user
+        self._conn = Connection(ConnectionType.SERVER)
+        self._send_lock = gevent.lock.Semaphore()
+        self._inbox: deque[str | bytes] = deque()
+        self._text: list[str] = []
+        self._binary = bytearray()
+        self._size = 0
+
+    def receive(self, timeout: float | None = None) -> str | bytes | None:
+        """The next whole message, or None when `timeout` seconds pass without one; raises _Closed at the end."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._inbox:
+            data = self._recv(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if data is None:
+                return None
+            self._conn.receive_data(data or None)  # b"" is the end of the stream
+            for event in self._conn.events():
+                self._on_event(event)
+        return self._inbox.popleft()
+
+    def send(self, message: str | bytes) -> None:
+        event = TextMessage(data=message) if isinstance(message, str) else BytesMessage(data=message)
+        self._send_event(event)
+
+    def send_json(self, payload: dict[str, Any]) -> None:
+        self.send(json.dumps(payload))
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame, then wait a bounded time for the client's, as the closing handshake asks."""
+        with contextlib.suppress(_Closed):
+            self._send_event(CloseConnection(code=code, reason=reason))
+            gevent.with_timeout(WS_CLOSE_WAIT_S, self._await_close, timeout_value=None)
+
+    def drop(self) -> None:
+        """End the TCP connection without a close frame; the greenlet serving it then reads the end of the stream."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+    def _await_close(self) -> None:
+        while True:
+            self.receive()  # messages after our close frame are dropped; the client's close frame ends this
+
+    def _recv(self, timeout: float | None) -> bytes | None:
+        try:
+            return gevent.with_timeout(timeout, self.sock.recv, WS_RECV_BYTES, timeout_value=None)
+        except OSError as exc:
+            raise _Closed from exc
+
+    def _on_event(self, event: WsEvent) -> None:
+        if isinstance(event, (TextMessage, BytesMessage)):
+            # Once our close frame is out, messages still arriving are dropped.
+            if self._conn.state is ConnectionState.OPEN:
+                self._add_part(event.data, event.message_finished)
+        elif isinstance(event, Ping):
+            self._send_event(event.response())
+        elif isinstance(event, CloseConnection):
+            # Answer the client's close, or tell it what wsproto found wrong, unless the stream has just ended.
+            if self._conn.state is not ConnectionState.CLOSED:
+                self._send_event(event.response())
+            raise _Closed
+
+    def _add_part(self, data: str | bytes | bytearray, finished: bool) -> None:
+        self._size += len(data)
+        if self._size > MAX_WS_MESSAGE:
+            raise _PolicyClose(
+                CloseReason.MESSAGE_TOO_BIG, f"messages are limited to {MAX_WS_MESSAGE} bytes or characters"
+            )
+        if isinstance(data, str):
+            self._text.append(data)
+        else:
+            self._binary += data
+        if finished:
+            self._inbox.append("".join(self._text) if isinstance(data, str) else bytes(self._binary))
+            self._text.clear()
+            self._binary.clear()
+            self._size = 0
+
+    def _send_event(self, event: WsEvent) -> None:
+        with self._send_lock:
+            try:
+                data = self._conn.send(event)
+            except LocalProtocolError as exc:  # the connection is closing: nothing more may be sent
+                raise _Closed from exc
+            if gevent.with_timeout(WS_SEND_TIMEOUT_S, self._sendall, data, timeout_value=False):
+                return
+        # Part of a frame may have gone out: the stream cannot be trusted any more.
+        self.drop()
+        raise _Closed
+
+    def _sendall(self, data: bytes) -> bool:
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            return False
+        return True
+
+
+WsHandler = Callable[[WebSocket], None]
+
+
+def _run_session(ws: WebSocket, handler: WsHandler) -> None:
+    """Serve one WebSocket to its end; no input can take the server down."""
+    try:
+        handler(ws)
+    except _PolicyClose as exc:
+        ws.close(exc.code, exc.reason)
+    except _Closed:
+        pass
+    except Exception:
+        log.exception("WebSocket handler failed")
+        ws.close(CloseReason.INTERNAL_ERROR, "internal error")
+    finally:
+        _ws_slots.release()
+
+
+def _json_object(message: str | bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(message)
+    except (ValueError, RecursionError):  # deep nesting raises RecursionError
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _handshake_error() -> tuple[Response, int] | None:
+    """Why this request cannot become a WebSocket (RFC 6455, section 4.2.1), or None.
+
+    Its Upgrade and Connection headers were checked by the routing: a `websocket=True` rule matches nothing else."""
+    try:
+        key_ok = len(base64.b64decode(request.headers.get("Sec-WebSocket-Key", ""), validate=True)) == 16
+    except binascii.Error:
+        key_ok = False
+    if not key_ok:
+        return _error("Sec-WebSocket-Key must be 16 bytes in base64", 400)
+    if request.headers.get("Sec-WebSocket-Version") != "13":
+        response, status = _error("only WebSocket version 13 is supported", 426)
+        response.headers["Sec-WebSocket-Version"] = "13"
+        return response, status
+    if WS_SOCKET not in request.environ:
+        return _error("WebSockets need the demo's own server: python examples/demo_app.py", 501)
+    return None
+
+
+def _accept(user: str | None, handler: WsHandler) -> ResponseReturnValue:
+    """The 101 answer; the session runs when gevent closes this response, in the connection's greenlet."""
+    if not _ws_slots.acquire(blocking=False):
+        return _error(f"too many WebSockets (at most {MAX_WS_CONNECTIONS})", 503)
+    ws = WebSocket(request.environ[WS_SOCKET], user)
+    accept = generate_accept_token(request.headers["Sec-WebSocket-Key"].encode()).decode()
+    response = Response(status=101, headers={"Upgrade": "websocket", "Connection": "Upgrade"})
+    response.headers["Sec-WebSocket-Accept"] = accept
+    del response.headers["Content-Type"]
+    # gevent has written the 101 by the time it closes the response, so no frame can go out before it.
+    response.call_on_close(lambda: _run_session(ws, handler))
+    return response
+
+
+def _echo(ws: WebSocket) -> None:
+    while (message := ws.receive()) is not None:
+        ws.send(message)
+
+
+class _Quotes:
+    """A random walk of one symbol's price; seq counts the quotes since the subscribe, from 1."""
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.seq = 0
+        self.price = 10.0 + zlib.crc32(symbol.encode()) % 10_000 / 100
+
+    def next(self) -> dict[str, Any]:
+        self.seq += 1
+        self.price = max(0.01, round(self.price * (1 + random.uniform(-0.01, 0.01)), 2))
+        return {"type": "quote", "symbol": self.symbol, "price": self.price, "seq": self.seq}
+
+
+def _subscription(ws: WebSocket, message: str | bytes) -> str | None:
+    """The symbol a subscribe message asks for, acknowledged; or None, with an error sent back."""
+    body = _json_object(message)
+    if body is None or body.get("type") != "subscribe":
+        ws.send_json({"type": "error", "message": 'expected {"type": "subscribe", "symbol": "..."}'})
+        return None
+    symbol = body.get("symbol")
+    if not isinstance(symbol, str) or not SYMBOL.fullmatch(symbol):
+        ws.send_json({"type": "error", "message": "symbol must be 1 to 16 letters, digits, dots or dashes"})
+        return None
+    ws.send_json({"type": "subscribed", "symbol": symbol})
+    return symbol
+
+
+def _feed(interval_s: float) -> WsHandler:
+    def run(ws: WebSocket) -> None:
+        # One greenlet both listens and pushes: it waits for a message until the next quote is due.
+        quotes: _Quotes | None = None
+        due = 0.0
+        while True:
+            message = ws.receive(None if quotes is None else max(0.0, due - time.monotonic()))
+            if message is not None:
+                symbol = _subscription(ws, message)
+                if symbol is not None:
+                    quotes, due = _Quotes(symbol), time.monotonic() + interval_s
+            elif quotes is not None and time.monotonic() >= due:  # a timer may fire a little early
+                ws.send_json(quotes.next())
+                due = time.monotonic() + interval_s
+
+    return run
+
+
+def _broadcast(members: set[WebSocket], payload: dict[str, Any]) -> None:
+    text = json.dumps(payload)
+    # A copy: sending yields, and members may join or leave meanwhile. A member that fails is dropped by its send.
+    for member in list(members):
+        with contextlib.suppress(_Closed):
+            member.send(text)
+
+
+def _room_full(rooms: dict[str, set[WebSocket]], room: str) -> bool:
+    members = rooms.get(room)
+    return len(members) >= MAX_ROOM_MEMBERS if members is not None else len(rooms) >= MAX_ROOMS
+
+
+def _chat(rooms: dict[str, set[WebSocket]], room: str) -> WsHandler:
+    def run(ws: WebSocket) -> None:
+        # Checked again: others may have joined while the 101 was on its way.
+        if _room_full(rooms, room):
+            raise _PolicyClose(CloseReason.TRY_AGAIN_LATER, "room is full")
+        members = rooms.setdefault(room, set())
+        members.add(ws)
+        name = ws.user or "anon"
+        try:
+            _broadcast(members, {"type": "join", "user": name, "members": len(members)})
+            while (message := ws.receive()) is not None:
+                _chat_message(ws, members, name, message)
+        finally:
+            members.discard(ws)
+            if not members:
+                rooms.pop(room, None)
+            _broadcast(members, {"type": "leave", "user": name, "members": len(members)})
+
+    return run
+
+
+def _chat_message(ws: WebSocket, members: set[WebSocket], name: str, message: str | bytes) -> None:
+    if isinstance(message, bytes):
+        ws.send_json({"type": "error", "message": "chat messages are text"})
+    elif len(message) > MAX_CHAT_TEXT:
+        ws.send_json({"type": "error", "message": f"chat messages are limited to {MAX_CHAT_TEXT} characters"})
+    else:
+        _broadcast(members, {"type": "message", "from": name, "text": message})
+
+
+def _strict(ws: WebSocket) -> None:
+    while (message := ws.receive()) is not None:
+        body = _json_object(message)
+        kind = body.get("type") if body is not None else None
+        if not isinstance(kind, str):
+            raise _PolicyClose(CloseReason.POLICY_VIOLATION, "expected JSON with a type")
+        if kind == "drop":
+            ws.drop()
+            return
+        ws.send_json({"type": "ok"})
+
+
+def _register_ws(app: Flask, tokens: dict[str, str]) -> None:
+    rooms: dict[str, set[WebSocket]] = {}
+
+    def user() -> str | None:
+        token = request.args.get("token") or _bearer_or_cookie()
+        return tokens.get(token) if token else None
+
+    @app.get("/ws/echo", websocket=True)
+    def ws_echo() -> ResponseReturnValue:
+        return _handshake_error() or _accept(None, _echo)
+
+    @app.get("/ws/feed", websocket=True)
+    def ws_feed() -> ResponseReturnValue:
+        ms = _int_field(request.args.get("intervalMs", str(FEED_INTERVAL_MS)))
+        if ms is None:
+            return _error("intervalMs must be an integer", 400)
+        name = user()
+        if name is None:
+            return _error("missing or invalid token", 401)
+        low, high = FEED_INTERVAL_BOUNDS_MS
+        return _handshake_error() or _accept(name, _feed(max(low, min(ms, high)) / 1000))
+
+    @app.get("/ws/chat/<room>", websocket=True)
+    def ws_chat(room: str) -> ResponseReturnValue:
+        if not ROOM.fullmatch(room):
+            return _error("room names are 1 to 32 letters, digits, dots, dashes or underscores", 400)
+        if _room_full(rooms, room):
+            return _error(f"room is full (at most {MAX_ROOM_MEMBERS} members, {MAX_ROOMS} rooms)", 503)
+        return _handshake_error() or _accept(user(), _chat(rooms, room))
+
+    @app.get("/ws/strict", websocket=True)
+    def ws_strict() -> ResponseReturnValue:
+        return _handshake_error() or _accept(None, _strict)
+
+
 def create_app() -> Flask:
     """Build the demo app; each instance has its own tokens and carts."""
     app = Flask(__name__)
@@ -382,10 +745,27 @@ def create_app() -> Flask:
         # JSON errors everywhere (404, 405, ...) so load tests can assert on a single format.
         return _error((exc.name or "error").lower(), exc.code or 500)
 
-    _register_api(app)
+    tokens: dict[str, str] = {}  # login token -> user, for the HTTP API and the WebSockets alike
+    _register_api(app, tokens)
     _register_html(app)
     _register_misc(app)
+    _register_ws(app, tokens)
     return app
+
+
+class _Handler(WSGIHandler):
+    """gevent's handler, lending the connection's socket to WebSocket upgrades."""
+
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ[WS_SOCKET] = self.socket
+        return environ
+
+    def handle_one_response(self) -> None:
+        super().handle_one_response()
+        if self.connection_upgraded:
+            # The WebSocket has ended by now, and what may follow on the wire is not HTTP.
+            self.close_connection = True
 
 
 def _loopback_host(value: str) -> str:
@@ -416,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     # log=None silences the per-request access log; errors still reach error_log (stderr).
-    server = WSGIServer(_listener(args.host, args.port), create_app(), log=None)
+    server = WSGIServer(_listener(args.host, args.port), create_app(), log=None, handler_class=_Handler)
     server.start()
     host = f"[{args.host}]" if ":" in args.host else args.host
     log.info("serving http://%s:%d/", host, server.server_port)

@@ -1013,3 +1013,8 @@ def test_postman_api_key_goes_where_postman_sends_it_and_basic_auth_needs_known_
         "item 'Basic': basic auth with a variable the collection does not define not converted; "
         "add an Authorization header"
     )
+
+
+def test_a_warning_quoting_a_lone_surrogate_shows_it_escaped() -> None:
+    result = import_plan(json.dumps({"MainTask": [{"TestWork": {"UrlPath": "http://a.test/"}}], "\ud800": 1}))
+    assert result.messages == ["\\ud800: not a locust-hazard key; ignored"]

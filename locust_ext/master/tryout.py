@@ -13,12 +13,14 @@ from typing import Any
 
 import httpx
 
+from locust_ext.master.ws_tryout import WsTryout
 from locust_ext.plan.compiled import CompiledPlan, CompiledStep, PreparedRequest
 from locust_ext.plan.extractors import ResponseView
 from locust_ext.plan.secrets import Secrets
 from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
 from locust_ext.plan.validation import Plan
+from locust_ext.plan.ws_steps import CompiledWsStep
 
 BODY_PREVIEW_CHARS = 64 * 1024
 
@@ -32,8 +34,15 @@ def try_plan(plan: Plan, reveal: bool = False) -> dict[str, Any]:
     located = [(f"setup[{index}]", step) for index, step in enumerate(compiled.setup)]
     for task_index, chain in enumerate(compiled.tasks):
         located += [(f"tasks[{task_index}].steps[{index}]", step) for index, step in enumerate(chain.steps)]
+    ws = WsTryout(plan.host or None, plan.proxy or None, context)
     with httpx.Client(base_url=plan.host, proxy=plan.proxy or None, verify=False) as client:
-        steps = [_try_step(client, step, context, path, compiled.session) for path, step in located]
+        steps = [
+            ws.run(step, path)
+            if isinstance(step, CompiledWsStep)
+            else _try_step(client, step, context, path, compiled.session)
+            for path, step in located
+        ]
+    ws.close()
     result = {"ok": all(step["ok"] for step in steps), "steps": steps, "variables": dict(context.variables)}
     if reveal:
         return result | {"revealed": True}

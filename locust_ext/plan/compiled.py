@@ -20,9 +20,10 @@ from locust_ext.plan.datasets import DataSetFeeder
 from locust_ext.plan.extractors import ResponseView
 from locust_ext.plan.rows import http_row
 from locust_ext.plan.secrets import Secrets
-from locust_ext.plan.step_parts import JsonTemplate, StepFailure, compile_saves
+from locust_ext.plan.step_parts import JsonTemplate, StepFailure, check_outcomes, compile_saves
 from locust_ext.plan.templating import RenderContext, TemplateMap, UndefinedVariable, compile_template
 from locust_ext.plan.validation import whole_numbers
+from locust_ext.plan.ws_steps import CompiledWsStep
 from locust_ext.proto import fleet_pb2
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -98,22 +99,9 @@ class CompiledStep:
         problem = self.status_problem(response)
         if problem is not None:
             outcomes.append({"kind": "status", "label": "status < 400", "ok": False, "message": problem})
-        for label, check in zip(self.check_labels, self.checks, strict=True):
-            problem = check(response, context)
-            outcomes.append({"kind": "assert", "label": label, "ok": problem is None, "message": problem or ""})
-        for save in self.saves:
-            problem = save.apply(response, context)
-            value = context.variables.get(save.name) if problem is None else None
-            outcomes.append(
-                {
-                    "kind": "save",
-                    "label": f"save {save.name}: {save.label}",
-                    "ok": problem is None,
-                    "message": problem or "",
-                    "value": value,
-                }
-            )
-        return outcomes
+        return outcomes + check_outcomes(
+            zip(self.check_labels, self.checks, strict=True), self.saves, response, context
+        )
 
     def status_problem(self, response: ResponseView) -> str | None:
         if response.status >= 400 and self.error_status_fails:
@@ -194,6 +182,14 @@ class WeightedChains(Generic[StepT]):
         return random.choices(self.chains, cum_weights=self._cumulative_weights)[0]
 
 
+AnyStep = CompiledStep | CompiledWsStep
+
+
+def compile_step(step: fleet_pb2.HttpStep) -> AnyStep:
+    """A task's or the set-up's step: an HTTP request, or a WebSocket action when it has `ws`."""
+    return CompiledWsStep(step) if step.HasField("ws") else CompiledStep(step)
+
+
 class CompiledPlan:
     """A plan ready to run: compiled once per process, shared by all its virtual users."""
 
@@ -202,12 +198,12 @@ class CompiledPlan:
         self.session = plan.session if plan.HasField("session") else True
         self.variables = dict(plan.variables)
         self.feeders = [DataSetFeeder(data_set) for data_set in plan.data_sets]
-        self.setup = [CompiledStep(step) for step in plan.setup]
-        self.tasks: list[CompiledChain[CompiledStep]] = [
-            CompiledChain[CompiledStep].of(task, [CompiledStep(step) for step in task.steps]) for task in plan.tasks
+        self.setup = [compile_step(step) for step in plan.setup]
+        self.tasks: list[CompiledChain[AnyStep]] = [
+            CompiledChain[AnyStep].of(task, [compile_step(step) for step in task.steps]) for task in plan.tasks
         ]
         self._weighted_tasks = WeightedChains(self.tasks)
         self.secrets = Secrets(plan.secrets)
 
-    def pick_task(self) -> CompiledChain[CompiledStep]:
+    def pick_task(self) -> CompiledChain[AnyStep]:
         return self._weighted_tasks.pick()

@@ -5,12 +5,36 @@ from __future__ import annotations
 from locust_ext.proto import fleet_pb2
 
 _Method = fleet_pb2.HttpStep.Method
+_WsAction = fleet_pb2.WebSocketStep.Action
+_Target = fleet_pb2.Assertion.Target
+_Op = fleet_pb2.Assertion.Op
 _Action = fleet_pb2.BrowserStep.Action
 
 
 def http_row(step: fleet_pb2.HttpStep) -> str:
-    """An HTTP step's row: its name, else `METHOD url` (the URL as written, templates unrendered)."""
+    """An HTTP step's row: its name, else `METHOD url` (the URL as written, templates unrendered).
+
+    A WebSocket step's row (type WS) is its name, else `ACTION` and what it acts on: `CONNECT /ws/feed`,
+    `EXPECT JSONPATH $.type EQ quote`."""
+    if step.HasField("ws"):
+        return step.name or ws_row(step.ws)
     return step.name or f"{_Method.Name(step.method)} {step.url}"
+
+
+def ws_row(ws: fleet_pb2.WebSocketStep) -> str:
+    action = _WsAction.Name(ws.action)
+    if ws.action == _WsAction.CONNECT:
+        return f"{action} {ws.url}"
+    if ws.action == _WsAction.EXPECT:
+        checks = " and ".join(check_text(check) for check in ws.match)
+        return f"{action} {checks or 'any message'}"
+    return action
+
+
+def check_text(check: fleet_pb2.Assertion) -> str:
+    """A check as rows and messages spell it, with its value: `JSONPATH $.type EQ quote`."""
+    words = (_Target.Name(check.on), check.expr, _Op.Name(check.op), check.value)
+    return " ".join(word for word in words if word)
 
 
 def browser_row(step: fleet_pb2.BrowserStep) -> str:

@@ -56,6 +56,27 @@ def compile_saves(saves: Iterable[fleet_pb2.Save]) -> list[SaveValue]:
     ]
 
 
+def check_outcomes(
+    checks: Iterable[tuple[str, Callable[[ResponseView, RenderContext], str | None]]],
+    saves: list[SaveValue],
+    response: ResponseView,
+    context: RenderContext,
+) -> list[dict[str, Any]]:
+    """Every check and save with its outcome, in order: try once shows them all, not only the first failure."""
+    outcomes: list[dict[str, Any]] = []
+    for label, check in checks:
+        problem = check(response, context)
+        outcomes.append({"kind": "assert", "label": label, "ok": problem is None, "message": problem or ""})
+    for save in saves:
+        problem = save.apply(response, context)
+        value = context.variables.get(save.name) if problem is None else None
+        label = f"save {save.name}: {save.label}"
+        outcomes.append(
+            {"kind": "save", "label": label, "ok": problem is None, "message": problem or "", "value": value}
+        )
+    return outcomes
+
+
 def _why_nothing(save: SaveValue, response: ResponseView) -> str:
     if save.label.startswith("JSONPATH"):
         try:

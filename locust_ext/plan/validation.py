@@ -7,6 +7,7 @@ the few rules that span several fields are the `_check_*` functions at the end.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 import math
@@ -461,6 +462,107 @@ def _check_type_asserts(data: dict[str, Any], collector: _Collector) -> None:
                 collector.add(f"{path}.assert[{index}].op", f"TYPE applies to JSONPATH and BODY, not {target}")
 
 
+# What each WebSocket action may carry besides `action`; the rest belongs to another action.
+_WS_FIELDS = {
+    "CONNECT": {"url", "headers", "subprotocols", "timeoutS"},
+    "SEND": {"text", "json", "binary"},
+    "EXPECT": {"timeoutS", "match", "save", "assert"},
+    "PING": {"timeoutS"},
+    "CLOSE": {"closeCode", "reason"},
+}
+# A WebSocket message is a body: it has no status, headers or cookies (the handshake's are not the message's).
+_WS_MESSAGE_TARGETS = ("BODY", "BODY_LENGTH", "JSONPATH", "XPATH")
+_WS_SAVE_SOURCES = ("JSONPATH", "XPATH", "REGEX", "CONST", "RANDOM_INT", "RANDOM_CHOICE")
+_HTTP_ONLY = ("method", "url", "headers", "params", "form", "json", "body", "timeoutS", "followRedirects", "save")
+_HTTP_ONLY_TOO = ("assert", "failOnErrorStatus")
+
+
+def _check_urls_and_web_socket_steps(data: dict[str, Any], collector: _Collector) -> None:
+    setup = [(path, step) for path, step in _http_steps(data) if path.startswith("setup")]
+    for path, step in _http_steps(data):
+        ws = step.get("ws")
+        if ws is None:
+            if _is_empty(step.get("url")):
+                collector.add(f"{path}.url", "required (an HTTP step's URL; a WebSocket step has `ws` instead)")
+            continue
+        for key in (*_HTTP_ONLY, *_HTTP_ONLY_TOO):
+            if key in step:
+                collector.add(f"{path}.{key}", f"not for a WebSocket step: give it in `ws` ({_ws_fields_hint(ws)})")
+        if is_json_object(ws):
+            _check_web_socket_step(ws, f"{path}.ws", collector)
+    for task_index, task in _objects(data, "tasks"):
+        chain = setup + [(f"tasks[{task_index}].steps[{index}]", step) for index, step in _objects(task, "steps")]
+        _check_connect_first(chain, collector)
+
+
+def _ws_fields_hint(ws: Any) -> str:
+    action = ws.get("action") if is_json_object(ws) else None
+    fields = _WS_FIELDS.get(action) if isinstance(action, str) else None
+    return f"{action} takes {', '.join(sorted(fields))}" if fields else "see PLAN_FORMAT.md"
+
+
+def _check_web_socket_step(ws: dict[str, Any], path: str, collector: _Collector) -> None:
+    action = ws.get("action")
+    allowed = _WS_FIELDS.get(action) if isinstance(action, str) else None
+    if allowed is None:
+        return  # an unknown or missing action is reported by the field's own checks
+    for key in ws.keys() - allowed - {"action"}:
+        owners = [name for name, fields in _WS_FIELDS.items() if key in fields]
+        if owners:
+            collector.add(f"{path}.{key}", f"only for {' and '.join(owners)}, not {action}")
+    if action == "SEND":
+        sent = [key for key in ("text", "json", "binary") if key in ws and ws[key] is not None]
+        if len(sent) != 1:
+            collector.add(path, f"a SEND sends one of text, json and binary; got {' and '.join(sent) or 'none'}")
+        if isinstance(ws.get("binary"), str) and not _is_base64(ws["binary"]):
+            collector.add(f"{path}.binary", "expected base64 (A-Z, a-z, 0-9, +, /, = padding)")
+    timeout = ws.get("timeoutS")
+    if _is_number(timeout) and not 0 < timeout <= MAX_TIMEOUT_S:
+        collector.add(f"{path}.timeoutS", f"expected seconds > 0 and at most {MAX_TIMEOUT_S}, got {timeout:g}")
+    code = ws.get("closeCode")
+    if isinstance(code, int) and code != 1000 and not 3000 <= code <= 4999:
+        collector.add(f"{path}.closeCode", f"expected 1000 or an application code from 3000 to 4999, got {code}")
+    url = ws.get("url")
+    if isinstance(url, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url) and not re.match(r"wss?://", url, re.I):
+        collector.add(f"{path}.url", f"expected a ws:// or wss:// URL (or one relative to the host), got {url!r}")
+    _check_ws_targets(ws, path, collector)
+
+
+def _check_ws_targets(ws: dict[str, Any], path: str, collector: _Collector) -> None:
+    for key in ("match", "assert"):
+        targets = _WS_MESSAGE_TARGETS + (("RESPONSE_TIME_MS",) if key == "assert" else ())
+        for index, check in _objects(ws, key):
+            target = check.get("on")
+            if isinstance(target, str) and target not in targets:
+                collector.add(f"{path}.{key}[{index}].on", f"expected one of {', '.join(targets)} for a message")
+    for index, save in _objects(ws, "save"):
+        source = save.get("from")
+        if isinstance(source, str) and source not in _WS_SAVE_SOURCES:
+            expected = ", ".join(_WS_SAVE_SOURCES)
+            collector.add(f"{path}.save[{index}].from", f"expected one of {expected} for a message")
+
+
+def _check_connect_first(chain: list[tuple[str, dict[str, Any]]], collector: _Collector) -> None:
+    """A WebSocket step needs a CONNECT before it in its chain (the set-up steps, then the task's)."""
+    for path, step in chain:
+        ws = step.get("ws")
+        action = ws.get("action") if is_json_object(ws) else None
+        if action == "CONNECT":
+            return
+        if isinstance(action, str) and action in _WS_FIELDS:
+            message = f"a {action} before any CONNECT: connect first, in the set-up or the task"
+            collector.add(f"{path}.ws.action", message)
+            return
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_bad_header_name(name: Any) -> bool:
     """A string that is no header name; a lone surrogate or any other value is reported by the field's own checks."""
     return isinstance(name, str) and not _SURROGATE.search(name) and not _HEADER_NAME.fullmatch(name)
@@ -644,6 +746,7 @@ _CROSS_FIELD_CHECKS = (
     _check_timeouts,
     _check_header_names,
     _check_type_asserts,
+    _check_urls_and_web_socket_steps,
     _check_chains,
     _check_data_sets,
     _check_load,

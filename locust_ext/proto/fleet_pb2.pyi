@@ -179,7 +179,7 @@ class Task(_message.Message):
     def __init__(self, name: _Optional[str] = ..., weight: _Optional[int] = ..., think_time: _Optional[_Union[ThinkTime, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[HttpStep, _Mapping]]] = ..., iterations_per_s: _Optional[float] = ...) -> None: ...
 
 class HttpStep(_message.Message):
-    __slots__ = ("name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s", "follow_redirects", "save", "asserts", "fail_on_error_status", "assign")
+    __slots__ = ("name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s", "follow_redirects", "save", "asserts", "fail_on_error_status", "assign", "ws")
     class Method(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         GET: _ClassVar[HttpStep.Method]
@@ -238,6 +238,7 @@ class HttpStep(_message.Message):
     ASSERTS_FIELD_NUMBER: _ClassVar[int]
     FAIL_ON_ERROR_STATUS_FIELD_NUMBER: _ClassVar[int]
     ASSIGN_FIELD_NUMBER: _ClassVar[int]
+    WS_FIELD_NUMBER: _ClassVar[int]
     name: str
     method: HttpStep.Method
     url: str
@@ -252,7 +253,59 @@ class HttpStep(_message.Message):
     asserts: _containers.RepeatedCompositeFieldContainer[Assertion]
     fail_on_error_status: bool
     assign: _containers.ScalarMap[str, str]
-    def __init__(self, name: _Optional[str] = ..., method: _Optional[_Union[HttpStep.Method, str]] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., params: _Optional[_Mapping[str, str]] = ..., form: _Optional[_Mapping[str, str]] = ..., json: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., body: _Optional[str] = ..., timeout_s: _Optional[float] = ..., follow_redirects: _Optional[bool] = ..., save: _Optional[_Iterable[_Union[Save, _Mapping]]] = ..., asserts: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ..., fail_on_error_status: _Optional[bool] = ..., assign: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    ws: WebSocketStep
+    def __init__(self, name: _Optional[str] = ..., method: _Optional[_Union[HttpStep.Method, str]] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., params: _Optional[_Mapping[str, str]] = ..., form: _Optional[_Mapping[str, str]] = ..., json: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., body: _Optional[str] = ..., timeout_s: _Optional[float] = ..., follow_redirects: _Optional[bool] = ..., save: _Optional[_Iterable[_Union[Save, _Mapping]]] = ..., asserts: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ..., fail_on_error_status: _Optional[bool] = ..., assign: _Optional[_Mapping[str, str]] = ..., ws: _Optional[_Union[WebSocketStep, _Mapping]] = ...) -> None: ...
+
+class WebSocketStep(_message.Message):
+    __slots__ = ("action", "url", "headers", "subprotocols", "timeout_s", "text", "json", "binary", "match", "save", "asserts", "close_code", "reason")
+    class Action(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ACTION_UNSPECIFIED: _ClassVar[WebSocketStep.Action]
+        CONNECT: _ClassVar[WebSocketStep.Action]
+        SEND: _ClassVar[WebSocketStep.Action]
+        EXPECT: _ClassVar[WebSocketStep.Action]
+        PING: _ClassVar[WebSocketStep.Action]
+        CLOSE: _ClassVar[WebSocketStep.Action]
+    ACTION_UNSPECIFIED: WebSocketStep.Action
+    CONNECT: WebSocketStep.Action
+    SEND: WebSocketStep.Action
+    EXPECT: WebSocketStep.Action
+    PING: WebSocketStep.Action
+    CLOSE: WebSocketStep.Action
+    class HeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    SUBPROTOCOLS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_S_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    BINARY_FIELD_NUMBER: _ClassVar[int]
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    SAVE_FIELD_NUMBER: _ClassVar[int]
+    ASSERTS_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    action: WebSocketStep.Action
+    url: str
+    headers: _containers.ScalarMap[str, str]
+    subprotocols: _containers.RepeatedScalarFieldContainer[str]
+    timeout_s: float
+    text: str
+    json: _struct_pb2.Value
+    binary: str
+    match: _containers.RepeatedCompositeFieldContainer[Assertion]
+    save: _containers.RepeatedCompositeFieldContainer[Save]
+    asserts: _containers.RepeatedCompositeFieldContainer[Assertion]
+    close_code: int
+    reason: str
+    def __init__(self, action: _Optional[_Union[WebSocketStep.Action, str]] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., subprotocols: _Optional[_Iterable[str]] = ..., timeout_s: _Optional[float] = ..., text: _Optional[str] = ..., json: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., binary: _Optional[str] = ..., match: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ..., save: _Optional[_Iterable[_Union[Save, _Mapping]]] = ..., asserts: _Optional[_Iterable[_Union[Assertion, _Mapping]]] = ..., close_code: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Save(_message.Message):
     __slots__ = ("name", "source", "expr", "default_value")

@@ -141,7 +141,7 @@ class PlanBrowserUser(PlanUser):
             proxy_host=proxy.hostname if proxy else None,
             proxy_port=proxy.port if proxy else None,
         )
-        return HttpSteps(self, client, self.render_context, timeout, self.plan.http.secrets)
+        return HttpSteps(self, client, self.render_context, timeout, self.plan.http)
 
     def on_start(self) -> None:
         super().on_start()

@@ -15,14 +15,22 @@ from locust import FastHttpUser
 from locust.contrib.fasthttp import FastHttpSession, ResponseContextManager
 from locust.env import Environment
 
-from locust_ext.plan.compiled import DEFAULT_TIMEOUT_S, CompiledChain, CompiledPlan, CompiledStep, PreparedRequest
+from locust_ext.plan.compiled import (
+    DEFAULT_TIMEOUT_S,
+    AnyStep,
+    CompiledChain,
+    CompiledPlan,
+    CompiledStep,
+    PreparedRequest,
+)
 from locust_ext.plan.extractors import ResponseView, cookie_in_set_cookie
-from locust_ext.plan.secrets import Secrets
 from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
+from locust_ext.plan.ws_steps import CompiledWsStep
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.base import PlanUser
 from locust_ext.users.process import process_state
+from locust_ext.users.ws_steps import WsSteps
 
 _EVERY_STATUS = frozenset(range(100, 600))
 
@@ -37,22 +45,30 @@ class HttpSteps:
     """Sends HTTP steps through one user's FastHttpSession; each step is a row in Locust's statistics."""
 
     def __init__(
-        self, user: PlanUser, client: FastHttpSession, context: RenderContext, network_timeout: float, secrets: Secrets
+        self,
+        user: PlanUser,
+        client: FastHttpSession,
+        context: RenderContext,
+        network_timeout: float,
+        plan: CompiledPlan,
     ) -> None:
         self.user = user
         self.client = client
         self.context = context
         self.network_timeout = network_timeout
-        self.secrets = secrets
+        self.secrets = plan.secrets
         self.pacer = process_state(user.environment).pacer
+        self.ws = WsSteps(user, context, user.host, plan.plan.proxy or None, plan.secrets)
         # The plan decides which statuses fail (STATUS asserts); Locust's client must hand every response back.
         # geventhttpclient declares it a ClassVar but reads it through self: this sets it for this client only.
         client.client.valid_response_codes = _EVERY_STATUS  # pyright: ignore[reportAttributeAccessIssue]
 
-    def run_all(self, steps: list[CompiledStep]) -> bool:
+    def run_all(self, steps: list[AnyStep]) -> bool:
         return all(self.run(step) for step in steps)
 
-    def run(self, step: CompiledStep) -> bool:
+    def run(self, step: AnyStep) -> bool:
+        if isinstance(step, CompiledWsStep):
+            return self.ws.run(step)
         try:
             request = step.prepare(self.context)
         except StepFailure as failure:
@@ -136,12 +152,16 @@ class PlanHttpUser(PlanUser, FastHttpUser):
         super().__init__(environment, self.plan.variables, self.plan.feeders)
         if not self.plan.session:
             self.client.client.cookiejar = None
-        self.steps = HttpSteps(self, self.client, self.render_context, self.network_timeout, self.plan.secrets)
+        self.steps = HttpSteps(self, self.client, self.render_context, self.network_timeout, self.plan)
 
     def run_setup(self) -> bool:
         return self.steps.run_all(self.plan.setup)
 
-    def run_chain(self) -> CompiledChain[CompiledStep]:
+    def on_stop(self) -> None:
+        super().on_stop()
+        self.steps.ws.close()
+
+    def run_chain(self) -> CompiledChain[AnyStep]:
         chain = self.plan.pick_task()
         self.steps.run_all(chain.steps)
         return chain

@@ -29,7 +29,9 @@ def compile_plan(data: dict[str, Any]) -> CompiledPlan:
 
 
 def compile_step(**step: Any) -> CompiledStep:
-    return compile_plan(plan_of({"url": "/", **step})).tasks[0].steps[0]
+    compiled = compile_plan(plan_of({"url": "/", **step})).tasks[0].steps[0]
+    assert isinstance(compiled, CompiledStep)
+    return compiled
 
 
 def response(status: int = 200, body: Any = None, content_type: str = "application/json") -> ResponseView:

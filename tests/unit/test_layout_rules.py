@@ -39,6 +39,7 @@ def banned(path: str, source: str) -> list[str]:
         ("import grpc\n", "gRPC is used on the wire only"),
         ("from subprocess import run\n", "processes are started by worker_agent/supervisor.py"),
         ("import prometheus_client\n", "Prometheus' client is used in locust_ext/master/web/metrics.py only"),
+        ("import websocket\n", "websocket-client is used in locust_ext/users/ws_connection.py only"),
     ],
 )
 def test_an_outside_system_used_outside_its_wrapper_is_refused(source: str, why: str) -> None:
@@ -56,6 +57,7 @@ def test_an_outside_system_used_outside_its_wrapper_is_refused(source: str, why:
         ("worker_agent/service.py", "import grpc\n"),
         ("worker_agent/supervisor.py", "import subprocess\n"),
         ("locust_ext/master/web/metrics.py", "import prometheus_client\n"),
+        ("locust_ext/users/ws_connection.py", "import websocket\n"),
     ],
 )
 def test_the_wrapper_itself_may_use_its_outside_system(path: str, source: str) -> None:
@@ -63,7 +65,8 @@ def test_the_wrapper_itself_may_use_its_outside_system(path: str, source: str) -
 
 
 @pytest.mark.parametrize(
-    "module", ["locust", "gevent", "grpc", "socket", "flask", "httpx", "pyetcd", "playwright", "prometheus_client"]
+    "module",
+    ["locust", "gevent", "grpc", "socket", "flask", "httpx", "pyetcd", "playwright", "prometheus_client", "websocket"],
 )
 def test_the_plan_package_stays_pure(module: str) -> None:
     messages = banned("locust_ext/plan/planted.py", f"import {module}\n")

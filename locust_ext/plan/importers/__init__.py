@@ -122,7 +122,9 @@ def _located(warnings: Warnings, plan: dict[str, Any]) -> list[fleet_pb2.ImportW
     located: list[fleet_pb2.ImportWarning] = []
     for message in warnings:
         step = warnings.steps.get(message)
-        located.append(fleet_pb2.ImportWarning(message=message, step=paths.get(id(step), "") if step else ""))
+        # A warning quotes the input, which may hold a lone surrogate: shown escaped, as a record's text must be UTF-8.
+        text = message.encode("utf-8", "backslashreplace").decode()
+        located.append(fleet_pb2.ImportWarning(message=text, step=paths.get(id(step), "") if step else ""))
     return located
 
 

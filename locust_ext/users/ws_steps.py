@@ -1,0 +1,136 @@
+"""A virtual user's WebSocket steps under Locust: one connection per user, rows of type WS, failures that say why.
+
+CONNECT is a row (the time to the open handshake) and keeps an open connection as it is, so a task that starts with
+it holds one connection across iterations; EXPECT is a row (the time from the SEND before it to the matching
+message: a round trip); PING is a row (the pong's round trip). SEND and CLOSE are rows only when they fail. A server
+that closes or drops the connection fails the step in flight with the close code and reason; the next CONNECT
+opens a new one. Messages sent and received are counted on rows `messages sent` and `messages received` (type WS),
+whose rates are the messages per second.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from locust_ext.plan.secrets import Secrets
+from locust_ext.plan.step_parts import StepFailure
+from locust_ext.plan.templating import RenderContext
+from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure, message_view
+from locust_ext.proto import fleet_pb2
+from locust_ext.users.ws_connection import WsClosed, WsConnection, WsOpenFailed
+
+if TYPE_CHECKING:
+    from locust_ext.users.base import PlanUser
+
+Action = fleet_pb2.WebSocketStep.Action
+ROW_TYPE = "WS"
+SENT_ROW = "messages sent"
+RECEIVED_ROW = "messages received"
+
+
+class WsSteps:
+    """Runs one user's WebSocket steps on its connection and reports each as Locust's statistics expect."""
+
+    def __init__(
+        self, user: PlanUser, context: RenderContext, host: str | None, proxy: str | None, secrets: Secrets
+    ) -> None:
+        self.user = user
+        self.context = context
+        self.host = host
+        self.proxy = proxy
+        self.secrets = secrets
+        self.connection: WsConnection | None = None
+        # When the last message went out: an EXPECT's time runs from there (a round trip).
+        self.sent_at = time.perf_counter()
+
+    def run(self, step: CompiledWsStep) -> bool:
+        started_at, started = time.time(), time.perf_counter()
+        try:
+            self._run(step, started_at)
+        except StepFailure as failure:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.user.fire_request(ROW_TYPE, step.name, elapsed_ms, started_at, self._masked(failure))
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def _run(self, step: CompiledWsStep, started_at: float) -> None:
+        if step.action == Action.CONNECT:
+            self._connect(step, started_at)
+            return
+        connection = self._open_connection(step)
+        try:
+            if step.action == Action.SEND:
+                self._send(step, connection)
+            elif step.action == Action.EXPECT:
+                self._expect(step, connection, started_at)
+            elif step.action == Action.PING:
+                self._ping(step, connection, started_at)
+            else:
+                step.prepare(self.context)
+                connection.close(step.close_code, step.reason)
+                self.connection = None
+        except WsClosed as closed:
+            self.connection = None
+            raise closed_failure(closed.code, closed.reason, step.action_name) from None
+
+    def _connect(self, step: CompiledWsStep, started_at: float) -> None:
+        if self.connection is not None and not self.connection.closed:
+            step.prepare_connect(self.context, self.host)  # its assignments still happen
+            return
+        target = step.prepare_connect(self.context, self.host)
+        started = time.perf_counter()
+        try:
+            self.connection = WsConnection.open(
+                target.url, target.headers, target.subprotocols, target.timeout_s, self.proxy
+            )
+        except WsOpenFailed as error:
+            raise StepFailure(f"CONNECT {target.url}: {error}") from None
+        self.user.fire_request(ROW_TYPE, step.name, (time.perf_counter() - started) * 1000, started_at, url=target.url)
+
+    def _open_connection(self, step: CompiledWsStep) -> WsConnection:
+        if self.connection is None or self.connection.closed:
+            raise StepFailure(f"{step.action_name}: no open connection (a CONNECT before it failed or was closed)")
+        return self.connection
+
+    def _send(self, step: CompiledWsStep, connection: WsConnection) -> None:
+        message = step.prepare_message(self.context)
+        connection.send(message)
+        self.sent_at = time.perf_counter()
+        self.user.fire_request(ROW_TYPE, SENT_ROW, 0, time.time())
+
+    def _expect(self, step: CompiledWsStep, connection: WsConnection, started_at: float) -> None:
+        step.prepare(self.context)
+        deadline = time.perf_counter() + step.timeout_s
+        seen, last = 0, None
+        while (left := deadline - time.perf_counter()) > 0:
+            message = connection.receive(left)
+            if message is None:
+                break
+            received = time.perf_counter()
+            seen, last = seen + 1, message
+            self.user.fire_request(ROW_TYPE, RECEIVED_ROW, 0, time.time())
+            round_trip_ms = (received - self.sent_at) * 1000
+            view = message_view(message, round_trip_ms)
+            if step.matches(view, self.context):
+                step.verify(view, self.context)
+                self.user.fire_request(ROW_TYPE, step.name, round_trip_ms, started_at)
+                return
+        raise step.no_match(seen, last)
+
+    def _ping(self, step: CompiledWsStep, connection: WsConnection, started_at: float) -> None:
+        step.prepare(self.context)
+        started = time.perf_counter()
+        if not connection.ping(step.timeout_s):
+            raise StepFailure(f"PING: no pong within {step.timeout_s:g} s (timeoutS)")
+        self.user.fire_request(ROW_TYPE, step.name, (time.perf_counter() - started) * 1000, started_at)
+
+    def _masked(self, failure: StepFailure) -> StepFailure:
+        values = self.secrets.values(self.context.variables, ())
+        masked = self.secrets.mask_text(str(failure), values)
+        return failure if masked == str(failure) else StepFailure(masked)
