@@ -1,11 +1,11 @@
-// The saved plans (from etcd), with what can be done to each: open, duplicate, rename, export, delete.
+// The saved plans (from etcd), with what can be done to each: open, duplicate, rename, export, eject, delete.
 import AddIcon from '@mui/icons-material/Add';
 import FileUploadIcon from '@mui/icons-material/FileUpload';
 import MoreVertIcon from '@mui/icons-material/MoreVert';
 import { Box, Button, IconButton, List, ListItemButton, ListItemText, Menu, MenuItem, Typography } from '@mui/material';
 import { useState } from 'react';
 
-import type { PlanSummary } from './api';
+import { api, type PlanSummary } from './api';
 
 export interface PlanActions {
   open: (name: string) => void;
@@ -62,6 +62,9 @@ export function PlansPanel({ plans, current, actions }: { plans: PlanSummary[]; 
         <MenuItem onClick={run(actions.duplicate)}>Duplicate</MenuItem>
         <MenuItem onClick={run(actions.rename)}>Rename</MenuItem>
         <MenuItem onClick={run(actions.exportPlan)}>Export JSON</MenuItem>
+        <MenuItem component="a" href={menu ? api.ejectUrl(menu.name) : undefined} download onClick={() => setMenu(null)}>
+          Eject locustfile
+        </MenuItem>
         <MenuItem onClick={run(actions.remove)} sx={{ color: 'error.main' }}>
           Delete
         </MenuItem>

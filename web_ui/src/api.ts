@@ -84,6 +84,8 @@ export const api = {
     const { body } = await call<Answer<'/plans/{name}', 'put'>>('PUT', `${API}/plans/${encodeURIComponent(name)}`, plan, headers);
     return { plan: body.plan, revision: body.revision };
   },
+  // The plan as a plain locustfile; the answer's Content-Disposition makes the browser download it.
+  ejectUrl: (name: string) => `${API}/plans/${encodeURIComponent(name)}/eject`,
   deletePlan: async (name: string) => call<null>('DELETE', `${API}/plans/${encodeURIComponent(name)}`),
   // Secrets come back masked unless `reveal`.
   tryOnce: async (plan: Plan, reveal = false) => (await call<TryOutcome>('POST', `${API}/try${reveal ? '?reveal=1' : ''}`, plan)).body,

@@ -23,6 +23,7 @@ from locust_ext.master.plan_store import PlanNotFound, RevisionConflict
 from locust_ext.master.run_store import RunNotFound
 from locust_ext.master.tryout import try_plan
 from locust_ext.master.web.openapi import document
+from locust_ext.plan.eject import eject
 from locust_ext.plan.importers import FORMAT_DESCRIPTIONS, ImportFailed, import_plan
 from locust_ext.plan.schema import SYNTAX_VALUES, describe
 from locust_ext.plan.validation import PlanError, parse_plan
@@ -158,6 +159,15 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
         except PlanNotFound:
             raise FleetError(f"plan '{name}' has no calibration yet; run a plan with load.calibrate", "", 404) from None
 
+    @api.get("/plans/<name>/eject")
+    def eject_plan(name: str) -> Any:
+        """The plan as a plain locustfile; what it leaves out is in its docstring and in `X-Eject-Warnings`."""
+        text, warnings = eject(parse_plan(_stored_plan(fleet, name).plan))
+        response = Response(text, mimetype="text/x-python")
+        response.headers["Content-Disposition"] = f'attachment; filename="{_locustfile_name(name)}"'
+        response.headers["X-Eject-Warnings"] = str(len(warnings))
+        return response
+
     @api.delete("/plans/<name>")
     def delete_plan(name: str) -> Any:
         try:
@@ -222,6 +232,11 @@ def _stored_plan(fleet: Fleet, name: str) -> Any:
         return fleet.store.get(name)
     except PlanNotFound:
         raise FleetError(f"no plan named '{name}'", "", 404) from None
+
+
+def _locustfile_name(plan_name: str) -> str:
+    """`locustfile_<plan>.py`; plan names are letters, digits, '.', '_' and '-', so the name needs no quoting."""
+    return f"locustfile_{plan_name.replace('.', '_').replace('-', '_')}.py"
 
 
 def _current_revision(fleet: Fleet, name: str) -> int:

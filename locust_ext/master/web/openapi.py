@@ -110,6 +110,24 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json(_ref("CalibrationResult"), "the calibration"), "404": _error("none yet")},
         },
     },
+    "/plans/{name}/eject": {
+        "parameters": [_PLAN_NAME],
+        "get": {
+            "summary": "The plan as a plain locustfile that runs without locust-fleet (what it leaves out is in its "
+            "docstring; X-Eject-Warnings counts it)",
+            "responses": {
+                "200": {
+                    "description": "the locustfile, as an attachment",
+                    "content": {"text/x-python": {"schema": _STRING}},
+                    "headers": {
+                        "Content-Disposition": {"description": "attachment; filename=...", "schema": _STRING},
+                        "X-Eject-Warnings": {"description": "how many things it leaves out", "schema": _STRING},
+                    },
+                },
+                "404": _error("no such plan"),
+            },
+        },
+    },
     "/runs": {
         "get": {
             "summary": "The kept runs (the history), newest first; `plan` keeps one plan's",
@@ -305,6 +323,24 @@ _TRY_STEP = _obj(
             }
         ),
         "checks": {"type": "array", "items": _CHECK},
+        "ws": _obj(
+            {
+                "action": _STRING,
+                "frames": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "direction": {"enum": ["sent", "received"]},
+                            "data": _STRING,
+                            "atMs": {"type": "number", "description": "since the step began"},
+                        },
+                        ["direction", "data", "atMs"],
+                    ),
+                },
+                "timeMs": {"type": "number"},
+            },
+            ["action", "frames", "timeMs"],
+        ),
     },
     ["name", "path", "ok"],
 )

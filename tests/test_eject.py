@@ -1,0 +1,127 @@
+"""`locust-fleet eject`: every example plan, ejected, runs under plain Locust (a venv without locust-fleet) with the
+same statistics rows and the same kinds of failure as the plan itself under locust-fleet; the file passes ruff."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from tests.fleet_fixtures import FleetMaster
+from tests.helpers import BIN, LOCUST_FLEET, ROOT, run_fleet
+
+pytest_plugins = ("tests.fleet_fixtures",)
+
+PLANS = sorted((ROOT / "examples" / "plans").glob("*.json"))
+# Rows a plan's browser users report; the ejected file has no browser user (its warnings say so).
+BROWSER_TYPES = {"BROWSER", "TTFB", "FCP", "LCP", "CLS"}
+RUFF = [str(BIN / "ruff")]
+RUFF_OPTIONS = ["--isolated", "--line-length", "120"]
+
+
+@pytest.fixture(scope="session")
+def plain_locust(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv with the project's Locust from PyPI (and the parsers ejected files import), and no locust-fleet."""
+    venv = tmp_path_factory.mktemp("plain-locust") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    packages = [f"locust=={metadata.version('locust')}", "lxml", "jsonpath-ng"]
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *packages], check=True, timeout=600)
+    found = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import locust_ext"], capture_output=True, cwd=venv, timeout=60
+    )
+    assert found.returncode != 0, "locust-fleet must not be importable in the plain venv"
+    return venv / "bin" / "locust"
+
+
+def eject_file(plan: Path, output: Path) -> str:
+    result = subprocess.run(
+        [str(LOCUST_FLEET), "eject", str(plan), "-o", str(output)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def run_plain(locust: Path, locustfile: Path, host: str, users: int, seconds: int) -> tuple[set, set]:
+    """Rows (type, name) and failures (type, name, message with numbers as N) of a headless run of `locustfile`."""
+    prefix = locustfile.parent / "plain"
+    command = [str(locust), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users)]
+    command += ["-t", f"{seconds}s", "-H", host, "--csv", str(prefix), "--only-summary"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=locustfile.parent)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    stats = read_csv(Path(f"{prefix}_stats.csv"))
+    failures = read_csv(Path(f"{prefix}_failures.csv"))
+    rows = {(row["Type"], row["Name"]) for row in stats if row["Name"] != "Aggregated"}
+    return rows, {(row["Method"], row["Name"], kind(row["Error"])) for row in failures}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def kind(message: str) -> str:
+    """A failure's kind: its message with the figures that vary from run to run (times, lengths) taken out."""
+    return re.sub(r"\d+", "N", message)
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=[plan.stem for plan in PLANS])
+def test_an_ejected_plan_reports_the_rows_and_failures_of_the_plan(
+    plan: Path, tmp_path: Path, demo_app: str, plain_locust: Path
+) -> None:
+    locustfile = tmp_path / "locustfile.py"
+    warnings = eject_file(plan, locustfile)
+    users = 4 if plan.stem == "demo-browser" else 3  # the browser plan keeps 2 users for its journeys
+
+    fleet = run_fleet(tmp_path, plan, users=users, seconds=5, extra=("-H", demo_app))
+    rows, failures = run_plain(plain_locust, locustfile, demo_app, users, 5)
+
+    fleet_rows = {key for key in fleet.typed_stats if key[0] not in BROWSER_TYPES}
+    fleet_failures = {(row["Method"], row["Name"], kind(row["Error"])) for row in fleet.failures}
+    fleet_failures = {failure for failure in fleet_failures if failure[0] not in BROWSER_TYPES}
+    assert rows == fleet_rows, fleet.explain()
+    assert failures == fleet_failures, fleet.explain()
+    if "journeys" in plan.read_text():
+        assert "browser journeys are not ejected" in warnings
+        assert "Not ejected:" in locustfile.read_text()
+
+
+@pytest.mark.parametrize("plan", PLANS, ids=[plan.stem for plan in PLANS])
+def test_an_ejected_plan_passes_ruff(plan: Path, tmp_path: Path) -> None:
+    locustfile = tmp_path / "locustfile.py"
+    eject_file(plan, locustfile)
+    rules = ["--select", "E,F,W,I,UP,B,SIM,RUF"]
+    check = subprocess.run([*RUFF, "check", *RUFF_OPTIONS, *rules, str(locustfile)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    style = subprocess.run([*RUFF, "format", "--check", "--diff", *RUFF_OPTIONS, str(locustfile)], capture_output=True)
+    assert style.returncode == 0, style.stdout.decode()
+
+
+def test_eject_writes_to_stdout_and_refuses_a_bad_plan_naming_the_field(tmp_path: Path) -> None:
+    shown = subprocess.run([str(LOCUST_FLEET), "eject", str(PLANS[0])], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and shown.stdout.startswith('"""Locust test ejected from the locust-fleet plan')
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "bad", "tasks": [{"name": "t", "steps": [{"url": "/", "method": "FETCH"}]}]}')
+    refused = subprocess.run([str(LOCUST_FLEET), "eject", str(bad), "-o", "-"], capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert f"{bad}: tasks[0].steps[0].method" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_the_api_answers_a_saved_plan_as_a_locustfile_to_download(fleet_master: FleetMaster) -> None:
+    plan = json.loads((ROOT / "examples" / "plans" / "demo-failing.json").read_text())
+    status, _ = fleet_master.api("PUT", "/plans/demo-failing", plan)
+    assert status == 200
+    with urllib.request.urlopen(f"{fleet_master.url}/fleet/api/plans/demo-failing/eject", timeout=30) as response:
+        text = response.read().decode()
+        assert response.headers["Content-Type"].startswith("text/x-python")
+        assert response.headers["Content-Disposition"] == 'attachment; filename="locustfile_demo_failing.py"'
+    assert "class DemoFailingUser(FastHttpUser):" in text
+    status, answer = fleet_master.api("GET", "/plans/nothing/eject")
+    assert status == 404 and answer["error"] == "no plan named 'nothing'"

@@ -1,0 +1,187 @@
+"""The eject generator: the generated file's templates and checks behave as the plan's, each save source and
+assertion becomes readable Python, and what a plain locustfile cannot express is said, in the file and as warnings."""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Any
+
+import pytest
+
+from locust_ext.plan.assertions import compile_assertion
+from locust_ext.plan.eject import eject
+from locust_ext.plan.extractors import ResponseView
+from locust_ext.plan.templating import RenderContext
+from locust_ext.plan.validation import parse_plan
+from locust_ext.proto import fleet_pb2
+
+pytestmark = pytest.mark.unit
+
+
+def plan_with(step: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"name": "unit", "host": "http://127.0.0.1:9", "tasks": [{"name": "t", "steps": [step]}], **extra}
+
+
+def ejected(plan: dict[str, Any]) -> tuple[str, list[str]]:
+    return eject(parse_plan(plan))
+
+
+def module(plan: dict[str, Any]) -> dict[str, Any]:
+    """The generated file, run as a module (Locust is imported unpatched by the unit tests' conftest)."""
+    namespace: dict[str, Any] = {"__name__": "ejected"}
+    exec(compile(ejected(plan)[0], "ejected.py", "exec"), namespace)
+    return namespace
+
+
+ALL_CHECKS = plan_with(
+    {
+        "url": "/",
+        "assert": [
+            {"on": "BODY", "op": op, "value": "1"}
+            for op in ("EQ", "NE", "LT", "LE", "GT", "GE", "CONTAINS", "NOT_CONTAINS", "MATCHES")
+        ]
+        + [{"on": "HEADER", "expr": "X", "op": "EXISTS"}, {"on": "HEADER", "expr": "X", "op": "NOT_EXISTS"}],
+    }
+)
+
+
+def test_templates_render_variables_builtins_and_literals() -> None:
+    render = module(ALL_CHECKS)["render"]
+    assert render("a ${x} $${y} ${set.col} ${__userId}", {"x": "1", "set.col": "c"}, 7) == "a 1 ${y} c 7"
+    assert 3 <= int(render("${__randomInt(3, 5)}", {}, 1)) <= 5
+    assert re.fullmatch(r"[0-9a-f-]{36}", render("${__uuid}", {}, 1))
+    assert render("${__timestamp}", {}, 1).isdigit()
+    with pytest.raises(Exception, match=re.escape("undefined variable ${token}")):
+        render("Bearer ${token}", {}, 1)
+
+
+@pytest.mark.parametrize(
+    ("op", "actual", "expected"),
+    [
+        ("EQ", "200.0", "200"),
+        ("EQ", "503", "200"),
+        ("NE", "500", "500"),
+        ("LT", "2103", "2000"),
+        ("LE", "abc", "3"),
+        ("GT", "1", "200"),
+        ("GE", "45", "45"),
+        ("CONTAINS", "Demo shop", "Another"),
+        ("NOT_CONTAINS", "email is required", "required"),
+        ("MATCHES", "/other", "^/api/"),
+        ("EXISTS", None, ""),
+        ("NOT_EXISTS", "x", ""),
+    ],
+)
+def test_each_check_fails_with_the_plans_message(op: str, actual: str | None, expected: str) -> None:
+    checks = module(ALL_CHECKS)
+    assertion = fleet_pb2.Assertion(on=fleet_pb2.Assertion.HEADER, expr="X", op=op, value=expected)
+    headers = {} if actual is None else {"X": actual}
+    ours = compile_assertion(assertion)(ResponseView(200, headers, b"", 0, lambda _name: None), RenderContext())
+    label = f"assert HEADER X {op}"
+    call: dict[str, Any] = {
+        "EQ": lambda: checks["check_equal"](label, actual, expected),
+        "NE": lambda: checks["check_equal"](label, actual, expected, equal=False),
+        "CONTAINS": lambda: checks["check_contains"](label, actual, expected),
+        "NOT_CONTAINS": lambda: checks["check_contains"](label, actual, expected, contained=False),
+        "MATCHES": lambda: checks["check_matches"](label, actual, expected),
+        "EXISTS": lambda: checks["check_exists"](label, actual),
+        "NOT_EXISTS": lambda: checks["check_exists"](label, actual, exists=False),
+    }
+    for name, holds in (("LT", "lt"), ("LE", "le"), ("GT", "gt"), ("GE", "ge")):
+        call[name] = lambda holds=holds: checks["check_order"](label, actual, expected, getattr(operator, holds))
+    try:
+        call[op]()
+        theirs = None
+    except checks["StepFailed"] as failure:
+        theirs = str(failure)
+    assert theirs == ours
+
+
+def test_each_save_source_and_target_is_plain_python() -> None:
+    saves = [
+        {"name": "a", "from": "JSONPATH", "expr": "$.items[0].id"},
+        {"name": "b", "from": "JSONPATH", "expr": "$.items[?(@.price > 0)].name"},
+        {"name": "c", "from": "XPATH", "expr": "//h1"},
+        {"name": "d", "from": "REGEX", "expr": "id=(\\d+)"},
+        {"name": "e", "from": "HEADER", "expr": "Location"},
+        {"name": "f", "from": "COOKIE", "expr": "session"},
+        {"name": "g", "from": "STATUS"},
+        {"name": "h", "from": "CONST", "expr": "${a}-x"},
+        {"name": "i", "from": "RANDOM_INT", "expr": "36-46"},
+        {"name": "j", "from": "RANDOM_CHOICE", "expr": "|red|green", "default": "red"},
+    ]
+    text, warnings = ejected(plan_with({"name": "s", "url": "/", "save": saves}))
+    for code in (
+        'self.save("a", text_of(json_at(response, "items", 0, "id")), "JSONPATH $.items[0].id")',
+        'text_of(json_find(response, "$.items[?(@.price > 0)].name"))',
+        'self.save("c", xpath_text(response, "//h1"), "XPATH //h1")',
+        'self.save("d", regex_first(r"id=(\\d+)", response.text), "REGEX id=(\\\\d+)")',
+        'self.save("e", header(response, "Location"), "HEADER Location")',
+        'self.save("f", self.cookie(response, "session"), "COOKIE session")',
+        'self.save("g", str(response.status_code), "STATUS")',
+        'self.save("h", self.render("${a}-x"), "CONST ${a}-x")',
+        'self.save("i", str(random.randint(36, 46)), "RANDOM_INT 36-46")',
+        'self.save("j", random.choice(["red", "green"]), "RANDOM_CHOICE |red|green", default="red")',
+    ):
+        assert code in text
+    assert warnings == []
+    assert "from lxml import etree, html" in text and "from jsonpath_ng.ext import parse as jsonpath_parse" in text
+
+
+def test_a_status_assertion_is_an_if_and_turns_off_the_error_status_rule() -> None:
+    text, _ = ejected(plan_with({"name": "s", "url": "/", "assert": [{"on": "STATUS", "op": "EQ", "value": "404"}]}))
+    assert "fail_on_error_status=False" in text
+    assert 'if response.status_code != 404:\n                raise StepFailed(f"assert STATUS EQ 404: got' in text
+    plain, _ = ejected(plan_with({"name": "s", "url": "/"}))
+    assert "fail_on_error_status" not in plain.split("def request(")[0]
+
+
+def test_what_cannot_be_expressed_is_warned_about_in_the_file_too() -> None:
+    journey = {"name": "j", "steps": [{"action": "GOTO", "url": "/"}]}
+    threshold = {"metric": "P95_MS", "max": 500}
+    calibrate = {"usersPerStep": 1, "stepDurationS": 10, "maxUsers": 3, "thresholds": [threshold]}
+    plan = plan_with(
+        {"name": "s", "url": "/"},
+        journeys=[journey],
+        thresholds=[threshold],
+        secrets=["token"],
+        load={"calibrate": calibrate},
+    )
+    text, warnings = ejected(plan)
+    assert [warning.split(":")[0] for warning in warnings] == [
+        "journeys[0] 'j'",
+        "load.calibrate",
+        "thresholds",
+        "secrets",
+    ]
+    assert "# Not ejected: journeys[0] 'j': browser journeys are not ejected" in text
+    assert "class StepLoad(LoadTestShape):" in text
+    docstring = text.split('"""')[1]
+    assert all(warning.split(":")[0] in docstring for warning in warnings)
+    compile(text, "ejected.py", "exec")
+
+
+def test_a_target_rate_paces_each_process_and_says_the_split_is_lost() -> None:
+    text, warnings = ejected(plan_with({"name": "s", "url": "/"}, load={"targetRps": 50}))
+    assert "PACER = Pacer(50.0)" in text and "PACER.wait()" in text
+    assert warnings[0].startswith("load.targetRps: each Locust process paces at 50 req/s")
+
+
+def test_stages_think_times_and_weights_are_kept() -> None:
+    plan = {
+        "name": "shape",
+        "tasks": [
+            {"name": "fast", "weight": 3, "thinkTime": {"minS": 0.1, "maxS": 0.2}, "steps": [{"url": "/a"}]},
+            {"name": "paced", "iterationsPerS": 2, "steps": [{"url": "/b"}]},
+        ],
+        "load": {"stages": [{"durationS": 10, "users": 5}, {"durationS": 5, "users": 0}]},
+        "session": False,
+    }
+    text, warnings = ejected(plan)
+    assert "@task(3)\n    def fast(self) -> None:" in text
+    assert "self.next_wait = between(0.1, 0.2)" in text and "self.next_wait = constant_throughput(2.0)" in text
+    assert "stages = [(10.0, 5), (5.0, 0)]" in text
+    assert "self.client.client.cookiejar = None" in text
+    assert "# The plan has no host" in text
+    assert warnings == []
