@@ -1018,3 +1018,76 @@ def test_postman_api_key_goes_where_postman_sends_it_and_basic_auth_needs_known_
 def test_a_warning_quoting_a_lone_surrogate_shows_it_escaped() -> None:
     result = import_plan(json.dumps({"MainTask": [{"TestWork": {"UrlPath": "http://a.test/"}}], "\ud800": 1}))
     assert result.messages == ["\\ud800: not a locust-hazard key; ignored"]
+
+
+def test_har_web_socket_becomes_connect_sends_and_expects() -> None:
+    socket = {
+        "_resourceType": "websocket",
+        "request": {
+            "method": "GET",
+            "url": "ws://127.0.0.1:8080/ws/feed?token=abc",
+            "headers": [
+                {"name": "Origin", "value": "http://127.0.0.1:8080"},
+                {"name": "Sec-WebSocket-Key", "value": "x3JJHMbDL1EzLkh9GBhXDw=="},
+                {"name": "Sec-WebSocket-Protocol", "value": "chat, superchat"},
+                {"name": "Upgrade", "value": "websocket"},
+            ],
+        },
+        "response": {"status": 101},
+        "_webSocketMessages": [
+            {"type": "send", "time": 1.0, "opcode": 1, "data": '{"type": "subscribe", "symbol": "ACME"}'},
+            {"type": "receive", "time": 1.1, "opcode": 1, "data": '{"type": "subscribed", "symbol": "ACME"}'},
+            {"type": "receive", "time": 1.3, "opcode": 1, "data": '{"type": "quote", "price": 1}'},
+            {"type": "receive", "time": 1.5, "opcode": 1, "data": '{"type": "quote", "price": 2}'},
+            {"type": "send", "time": 2.0, "opcode": 2, "data": "AAE="},
+            {"type": "receive", "time": 2.1, "opcode": 2, "data": "AAE="},
+        ],
+    }
+    page = {
+        "request": {"method": "GET", "url": "http://127.0.0.1:8080/shop", "headers": []},
+        "response": {"status": 200},
+    }
+    result = import_plan(json.dumps({"log": {"entries": [page, socket]}}))
+
+    steps = result.plan["tasks"][0]["steps"]
+    assert steps[1:] == [
+        {
+            "name": "CONNECT /ws/feed?token=abc",
+            "ws": {
+                "action": "CONNECT",
+                "url": "/ws/feed?token=abc",
+                "headers": {"Origin": "http://127.0.0.1:8080"},
+                "subprotocols": ["chat", "superchat"],
+            },
+        },
+        {"ws": {"action": "SEND", "text": '{"type": "subscribe", "symbol": "ACME"}'}},
+        {
+            "ws": {
+                "action": "EXPECT",
+                "timeoutS": 10,
+                "match": [{"on": "JSONPATH", "expr": "$.type", "op": "EQ", "value": "subscribed"}],
+            }
+        },
+        {"ws": {"action": "SEND", "binary": "AAE="}},
+        {"ws": {"action": "EXPECT", "timeoutS": 10}},
+    ]
+    assert result.messages == [
+        "log.entries[1]: 2 received message(s) not after a send (pushes) are not expected; "
+        "add an EXPECT for those the test waits for",
+        "log.entries[1]: the WebSocket's messages are replayed as soon as it opens, in the order recorded",
+    ]
+
+
+def test_postman_web_socket_url_becomes_a_connect_and_says_what_the_format_lacks() -> None:
+    items = [{"name": "feed", "request": {"method": "GET", "url": "ws://127.0.0.1:8080/ws/feed?token={{token}}"}}]
+    result = import_plan(_postman(item=items, auth=None, variable=[{"key": "token", "value": "t"}]))
+
+    (step,) = result.plan["tasks"][0]["steps"]
+    assert step == {"name": "feed", "ws": {"action": "CONNECT", "url": "ws://127.0.0.1:8080/ws/feed?token=${token}"}}
+    assert [(warning.step, warning.message) for warning in result.warnings] == [
+        (
+            "tasks[0].steps[0]",
+            "item 'feed': a WebSocket URL: Postman's collection format v2.1 carries no WebSocket messages, "
+            "so only the CONNECT is imported; add SEND and EXPECT steps",
+        )
+    ]

@@ -29,6 +29,17 @@ from locust_ext.plan.importers.readers import (
 from locust_ext.plan.validation import is_json_object
 
 _HAR_DROPPED_HEADERS = {"host", "content-length", "cookie", "accept-encoding", "connection"}
+# The handshake's own headers: the client library writes them for each connection.
+_WS_HANDSHAKE_HEADERS = {
+    "upgrade",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "pragma",
+    "cache-control",
+}
+# How long an imported EXPECT waits: a recording's reply times say little about a loaded server.
+_WS_EXPECT_S = 10.0
 _STATIC_RESOURCE_TYPES = {"image", "stylesheet", "script", "font", "media"}
 _STATIC_MIME = re.compile(
     r"(image/|font/|audio/|video/|text/css|(application|text)/(x-)?javascript|application/(x-)?font)"
@@ -48,7 +59,9 @@ def from_har(data: dict[str, Any], warnings: Warnings, include_static: bool) -> 
         url = split_url(
             read_field(request, "url", at_path(path, "request"), str, ""), at_path(at_path(path, "request"), "url")
         )
-        if url.scheme not in ("http", "https"):
+        if url.scheme in ("ws", "wss"):
+            steps.extend(_web_socket_steps(entry, request, host, path, warnings))
+        elif url.scheme not in ("http", "https"):
             warnings.add(f"{path}: {url.scheme or 'relative'} URL skipped")
         elif not include_static and _is_static(entry, response, url.path, path):
             static += 1
@@ -102,6 +115,55 @@ def _har_step(
     if 300 <= as_int(response.get("status")) < 400:
         step["followRedirects"] = False
     return without_empty(step)
+
+
+def _web_socket_steps(
+    entry: dict[str, Any], request: dict[str, Any], host: str, path: str, warnings: Warnings
+) -> list[dict[str, Any]]:
+    """A recorded WebSocket (Chrome's `_webSocketMessages`): a CONNECT, each message sent, and an EXPECT for the
+    first message received after each send; later pushes are counted in a warning, as only the test knows which
+    of them it waits for."""
+    request_url: str = request["url"]  # from_har read it as a string
+    url = urlsplit(request_url)
+    same_host = bool(host) and urlsplit(host).netloc == url.netloc and (url.scheme == "wss") == host.startswith("https")
+    where = (url.path or "/") + (f"?{url.query}" if url.query else "") if same_host else request_url
+    headers = _har_headers(request, at_path(path, "request"), warnings)
+    protocols = headers.pop(next((n for n in headers if n.lower() == "sec-websocket-protocol"), ""), "")
+    for name in [name for name in headers if name.lower() in _WS_HANDSHAKE_HEADERS]:
+        del headers[name]
+    subprotocols = [protocol.strip() for protocol in protocols.split(",") if protocol.strip()]
+    connect: dict[str, Any] = {"action": "CONNECT", "url": literal(where), "headers": headers}
+    connect["subprotocols"] = subprotocols
+    steps: list[dict[str, Any]] = [{"name": f"CONNECT {where}", "ws": without_empty(connect)}]
+    unexpected, after_send = 0, False
+    for message_path, message in read_objects(entry, "_webSocketMessages", path):
+        kind, data = as_string(message.get("type")), as_string(message.get("data"))
+        if kind == "send":
+            body = {"binary": data} if as_int(message.get("opcode")) == 2 else {"text": literal(data)}
+            steps.append({"ws": {"action": "SEND", **body}})
+            after_send = True
+        elif kind == "receive" and after_send:
+            steps.append({"ws": {"action": "EXPECT", "timeoutS": _WS_EXPECT_S, **_expected_message(data)}})
+            after_send = False
+        elif kind == "receive":
+            unexpected += 1
+        else:
+            warnings.add(f"{message_path}: message type {kind!r} is neither send nor receive; skipped")
+    if unexpected:
+        warnings.add(
+            f"{path}: {unexpected} received message(s) not after a send (pushes) are not expected; "
+            "add an EXPECT for those the test waits for"
+        )
+    warnings.add(f"{path}: the WebSocket's messages are replayed as soon as it opens, in the order recorded")
+    return steps
+
+
+def _expected_message(data: str) -> dict[str, Any]:
+    """A JSON message with a `type` is matched by it, anything else by being the next message."""
+    parsed, document = parse_json(data)
+    if parsed and is_json_object(document) and isinstance(document.get("type"), str):
+        return {"match": [{"on": "JSONPATH", "expr": "$.type", "op": "EQ", "value": literal(document["type"])}]}
+    return {}
 
 
 def _har_headers(request: dict[str, Any], path: str, warnings: Warnings) -> dict[str, str]:

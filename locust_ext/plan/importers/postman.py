@@ -142,6 +142,8 @@ class PostmanConverter:
         request_path = at_path(path, "request")
         url, params = self._url(request.get("url"), at_path(request_path, "url"))
         headers = self._headers(request.get("header"), at_path(request_path, "header"))
+        if re.match(r"wss?://", url, re.I):
+            return self._web_socket_step(item, path, url, params, headers, step)
         self._auth(_own_auth(request, scope.auth, request_path), (headers, params), label, step)
         body = self._body(
             read_field(request, "body", request_path, dict, {}), headers, at_path(request_path, "body"), label, step
@@ -169,6 +171,26 @@ class PostmanConverter:
             del step[key]
         return step
 
+    def _web_socket_step(
+        self,
+        item: dict[str, Any],
+        path: str,
+        url: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        step: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A ws:// request: a CONNECT; the collection format (v2.1) does not carry a WebSocket request's messages."""
+        query = "&".join(f"{name}={value}" for name, value in params.items())
+        connect = {"action": "CONNECT", "url": f"{url}?{query}" if query else url, "headers": headers}
+        step |= {"name": as_string(item.get("name")) or path, "ws": without_empty(connect)}
+        self.warnings.add(
+            f"item '{item.get('name')}': a WebSocket URL: Postman's collection format v2.1 carries no WebSocket "
+            "messages, so only the CONNECT is imported; add SEND and EXPECT steps",
+            step,
+        )
+        return step
+
     def _url(self, url: Any, path: str) -> tuple[str, dict[str, str]]:
         parts = url if is_json_object(url) else {"raw": url}
         raw = parts.get("raw") or _url_from_parts(parts)
@@ -180,7 +202,7 @@ class PostmanConverter:
             entries = read_objects(parts, "query", path)
             pairs = [(as_string(q.get("key")), as_string(q.get("value"))) for _, q in entries if not q.get("disabled")]
         base = _with_path_variables(base.partition("#")[0], parts, path)
-        if not re.match(r"(https?://|\{\{|/)", base, re.I):
+        if not re.match(r"(https?://|wss?://|\{\{|/)", base, re.I):
             base = "http://" + base  # as Postman does
         url_text, params = query_params(base, pairs)
         text = self.placeholders.text
