@@ -12,7 +12,11 @@ from typing import Any
 
 from locust_ext.master.tryout import try_plan
 from locust_ext.plan.validation import parse_plan
+from tests.conftest import free_port
+from tests.fleet_fixtures import EtcdServer, StartAgent
 from tests.helpers import run_fleet
+
+pytest_plugins = ("tests.fleet_fixtures",)
 
 LOGIN = {
     "name": "login",
@@ -79,6 +83,19 @@ def test_the_mixed_plan_runs_under_load_with_no_failure(demo_app: str, tmp_path:
     assert run.typed_stats[("WS", "quote")]["Request Count"] == run.stats["item from the quote"]["Request Count"]
     # The connection is kept across iterations: one CONNECT per user, many quotes.
     assert run.requests("open feed") == 4 < run.requests("quote")
+
+
+def test_the_mixed_plan_runs_on_the_fleet_with_no_failure(
+    tmp_path: Path, etcd_server: EtcdServer, fleet_prefix: str, start_agent: StartAgent, demo_app: str
+) -> None:
+    start_agent(agent_id="ws-1", extra=("--processes", "2")).wait_registered()
+    extra = ("--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(free_port()))
+    extra += ("--fleet-etcd", etcd_server.endpoint, "--fleet-prefix", fleet_prefix, "--fleet-agents", "all")
+    run = run_fleet(tmp_path, mixed_plan(demo_app), users=4, seconds=5, extra=(*extra, "--expect-workers", "2"))
+
+    assert run.returncode == 0, run.explain()
+    for row in ("login", "open feed", "quote", "item from the quote", "messages sent", "messages received"):
+        assert run.requests(row) > 0 and run.failed(row) == 0, (row, run.explain())
 
 
 def test_a_server_close_fails_the_step_with_its_code_and_the_next_iteration_reconnects(
