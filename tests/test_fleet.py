@@ -283,7 +283,8 @@ def test_schema_is_served_from_the_proto(fleet_master: FleetMaster) -> None:
     assert {"name": "JSONPATH", "requires": ["expr:jsonpath"]} in schema["enums"]["Assertion.Target"]
     step_fields = {field["name"]: field for field in schema["messages"]["HttpStep"]}
     assert step_fields["assert"] == {"name": "assert", "repeated": True, "kind": "message", "message": "Assertion"}
-    assert step_fields["url"]["required"] and step_fields["url"]["template"]
+    assert step_fields["url"]["template"] and "required" not in step_fields["url"]  # a WebSocket step has none
+    assert step_fields["ws"] == {"name": "ws", "kind": "message", "message": "WebSocketStep"}
 
 
 def test_import_converts_a_curl_command_and_names_a_bad_option(fleet_master: FleetMaster) -> None:
