@@ -280,7 +280,7 @@ def test_schema_is_served_from_the_proto(fleet_master: FleetMaster) -> None:
         "HEAD",
         "OPTIONS",
     ]
-    assert {"name": "JSONPATH", "requires": ["expr:jsonpath"]} in schema["enums"]["Assertion.Target"]
+    assert {"name": "JSONPATH", "requires": ["expr:jsonpath"], "takes": ["expr"]} in schema["enums"]["Assertion.Target"]
     step_fields = {field["name"]: field for field in schema["messages"]["HttpStep"]}
     assert step_fields["assert"] == {"name": "assert", "repeated": True, "kind": "message", "message": "Assertion"}
     assert step_fields["url"]["template"] and "required" not in step_fields["url"]  # a WebSocket step has none

@@ -179,3 +179,175 @@ def test_a_type_check_on_the_status_shows_the_apis_error_at_the_check(
     browser.run(scenario)
     # Refused: the stored plan is still the one put.
     assert master.api("GET", f"/plans/{IMPORTED}") == (200, IMPORTED_PLAN)
+
+
+WS_NAME = "page-steps-ws"
+CONNECT = {
+    "name": "open feed",
+    "ws": {
+        "action": "CONNECT",
+        "url": "/ws/feed?token=abc",
+        "headers": {"X-Client": "page"},
+        "subprotocols": ["chat"],
+        "timeoutS": 5,
+    },
+}
+# A JSON message's keys as the store keeps them (a protobuf Struct: sorted), so the page shows them in this order.
+SEND = {"ws": {"action": "SEND", "json": {"symbol": "ACME", "type": "subscribe"}}}
+EXPECT = {
+    "name": "quote",
+    "ws": {
+        "action": "EXPECT",
+        "timeoutS": 2,
+        "match": [{"on": "JSONPATH", "expr": "$.type", "op": "EQ", "value": "quote"}],
+        "save": [{"name": "price", "from": "JSONPATH", "expr": "$.price"}],
+        "assert": [{"on": "JSONPATH", "expr": "$.symbol", "op": "EQ", "value": "ACME"}],
+    },
+}
+WS_PLAN = {"name": WS_NAME, "host": "http://127.0.0.1:9", "tasks": [{"name": "feed", "steps": [CONNECT, SEND, EXPECT]}]}
+THIRD, FOURTH = "tasks[0].steps[2]", "tasks[0].steps[3]"
+
+
+async def open_plan(page: Page, master: FleetMaster, name: str, first_field: str, value: str) -> None:
+    await page.goto(f"{master.url}/fleet/?plan={name}")
+    await expect(at(page, first_field)).to_have_value(value, timeout=LOADED_MS)
+
+
+async def add_web_socket_step(page: Page, action: str, path: str) -> None:
+    """The task's "Add WebSocket step" button, then `action` chosen for the new step at `path`."""
+    await page.get_by_role("region", name="Tasks").get_by_role("button", name="Add WebSocket step", exact=True).click()
+    await expect(at(page, f"{path}.ws.action")).to_have_text("CONNECT")
+    await choose(page, f"{path}.ws.action", action)
+    await expect(at(page, f"{path}.ws.action")).to_have_text(action)
+
+
+def test_web_socket_steps_show_the_fields_of_their_action_and_save_only_what_was_edited(
+    browser: PageBrowser, master: FleetMaster
+) -> None:
+    assert master.api("PUT", f"/plans/{WS_NAME}", WS_PLAN)[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await open_plan(page, master, WS_NAME, f"{FIRST}.ws.url", "/ws/feed?token=abc")
+        for path, action in ((FIRST, "CONNECT"), (SECOND, "SEND"), (THIRD, "EXPECT")):
+            card = step_card(page, path)
+            await expect(card.get_by_text("WS", exact=True)).to_be_visible()
+            await expect(at(page, f"{path}.ws.action")).to_have_text(action)
+            # The HTTP editor's tabs and fields are not there.
+            await expect(card.get_by_role("tab")).to_have_count(0)
+            await expect(at(page, f"{path}.method")).to_have_count(0)
+        await expect(at(page, f"{FIRST}.name")).to_have_value("open feed")
+
+        connect = step_card(page, FIRST)
+        await expect(at(page, f'{FIRST}.ws.headers["X-Client"]:key')).to_have_value("X-Client")
+        await expect(at(page, f'{FIRST}.ws.headers["X-Client"]')).to_have_value("page")
+        await expect(connect.get_by_label("Subprotocols")).to_have_value("chat")
+        await expect(connect.get_by_label("Timeout (s)")).to_have_value("5")
+        await expect(at(page, f"{FIRST}.ws.text")).to_have_count(0)
+
+        send = step_card(page, SECOND)
+        await expect(send.get_by_role("button", name="JSON", exact=True)).to_have_attribute("aria-pressed", "true")
+        await expect(send.get_by_label("JSON message")).to_have_value(
+            '{\n  "symbol": "ACME",\n  "type": "subscribe"\n}'
+        )
+        await expect(send.get_by_label("URL")).to_have_count(0)
+        await expect(send.get_by_label("Timeout (s)")).to_have_count(0)
+
+        expect_step = step_card(page, THIRD)
+        await expect(expect_step.get_by_label("Timeout (s)")).to_have_value("2")
+        match = expect_step.get_by_role("group", name="Match")
+        await expect(match.get_by_role("textbox", name="JSONPath")).to_have_value("$.type")
+        await expect(at(page, f"{THIRD}.ws.match[0].op")).to_have_text("EQ")
+        await expect(at(page, f"{THIRD}.ws.match[0].value")).to_have_value("quote")
+        await expect(expect_step.get_by_role("group", name="Save").get_by_label("Save as")).to_have_value("price")
+        await expect(at(page, f"{THIRD}.ws.assert[0].expr")).to_have_value("$.symbol")
+        await expect(at(page, f"{THIRD}.ws.assert[0].value")).to_have_value("ACME")
+        await expect(expect_step.get_by_label("URL")).to_have_count(0)
+
+        await add_web_socket_step(page, "PING", FOURTH)
+        ping = step_card(page, FOURTH)
+        await expect(ping.get_by_text("WS", exact=True)).to_be_visible()
+        await expect(ping.get_by_label("Timeout (s)")).to_have_attribute("placeholder", "10")
+        await expect(ping.get_by_label("URL")).to_have_count(0)
+        await expect_step.get_by_label("Timeout (s)").fill("4.5")
+
+        await save(page)
+        await expect(page.get_by_text(f"Saved {WS_NAME}")).to_be_visible(timeout=LOADED_MS)
+
+    browser.run(scenario)
+    status, saved = master.api("GET", f"/plans/{WS_NAME}")
+    assert status == 200
+    expected = copy.deepcopy(WS_PLAN)
+    expected["tasks"][0]["steps"][2]["ws"]["timeoutS"] = 4.5
+    expected["tasks"][0]["steps"].append({"ws": {"action": "PING"}})
+    assert saved == expected
+
+
+def test_a_web_socket_send_without_a_message_shows_the_apis_error_under_the_step(
+    browser: PageBrowser, master: FleetMaster
+) -> None:
+    name = "page-steps-ws-send"
+    plan = {"name": name, "host": "http://127.0.0.1:9", "tasks": [{"name": "t", "steps": [CONNECT]}]}
+    assert master.api("PUT", f"/plans/{name}", plan)[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await open_plan(page, master, name, f"{FIRST}.ws.url", "/ws/feed?token=abc")
+        await add_web_socket_step(page, "SEND", SECOND)
+        send = step_card(page, SECOND)
+        await expect(send.get_by_role("group", name="Message type")).to_be_visible()
+        # Collapsed, the step opens itself on the error.
+        await send.get_by_role("button", name="Collapse step 2").click()
+        await expect(send.get_by_role("group", name="Message type")).to_have_count(0)
+
+        await save(page)
+        await expect(send.get_by_role("alert")).to_have_text(
+            "a SEND sends one of text, json and binary; got none", timeout=LOADED_MS
+        )
+        await expect(send.get_by_role("group", name="Message type")).to_be_visible()
+        await expect(step_card(page, FIRST).get_by_role("alert")).to_have_count(0)
+
+    browser.run(scenario)
+    # Refused: the stored plan is still the one put.
+    assert master.api("GET", f"/plans/{name}") == (200, plan)
+
+
+def test_try_once_shows_the_frames_a_web_socket_step_sent_and_received(
+    browser: PageBrowser, master: FleetMaster, demo_app: str
+) -> None:
+    name = "page-steps-ws-echo"
+    steps = [
+        {"name": "connect", "ws": {"action": "CONNECT", "url": "/ws/echo"}},
+        {"name": "say hello", "ws": {"action": "SEND", "text": "hello"}},
+        {
+            "name": "echo",
+            "ws": {"action": "EXPECT", "timeoutS": 5, "match": [{"on": "BODY", "op": "EQ", "value": "hello"}]},
+        },
+    ]
+    plan = {"name": name, "host": demo_app, "tasks": [{"name": "echo", "steps": steps}]}
+    assert master.api("PUT", f"/plans/{name}", plan)[0] == 200
+
+    async def scenario(page: Page) -> None:
+        await open_plan(page, master, name, f"{FIRST}.ws.url", "/ws/echo")
+        await page.get_by_role("button", name="Try once", exact=True).click()
+        result = page.get_by_label("Try once result")
+        await expect(result.get_by_text("All 3 steps passed")).to_be_visible(timeout=LOADED_MS)
+        await expect(result.locator("[data-check=failed]")).to_have_count(0)
+
+        await result.get_by_role("button", name=re.compile(r"^say hello WS SEND \d+(\.\d+)? ms")).click()
+        sent = result.get_by_label("Result of say hello")
+        await expect(sent.get_by_test_id("CheckCircleIcon").first).to_be_visible()
+        await expect(sent.locator("[data-frame=sent]")).to_have_count(1)
+        await expect(sent.locator("[data-frame=sent]")).to_be_visible()
+        await expect(sent.locator("[data-frame=sent] [data-frame-data]")).to_have_text("hello")
+        await expect(sent.locator("[data-frame=sent] [data-frame-time]")).to_have_text(re.compile(r"^\d+(\.\d+)? ms$"))
+        await expect(sent.locator("[data-frame=received]")).to_have_count(0)
+
+        await result.get_by_role("button", name=re.compile(r"^echo WS EXPECT")).click()
+        echo = result.get_by_label("Result of echo")
+        await expect(echo.get_by_test_id("CheckCircleIcon").first).to_be_visible()
+        await expect(echo.get_by_test_id("CancelIcon")).to_have_count(0)
+        await expect(echo.locator("[data-frame=received]")).to_have_count(1)
+        await expect(echo.locator("[data-frame=received]")).to_be_visible()
+        await expect(echo.locator("[data-frame=received] [data-frame-data]")).to_have_text("hello")
+        await expect(echo.locator("[data-frame=received]")).to_contain_text("received")
+
+    browser.run(scenario)

@@ -13,7 +13,7 @@ from typing import Any, cast
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from locust_ext.plan.extractors import JSON_TYPES
-from locust_ext.plan.validation import enum_choices, enum_value_option, field_option
+from locust_ext.plan.validation import choice_takes, enum_choices, enum_value_option, field_option
 from locust_ext.proto import fleet_pb2
 
 _KINDS = {
@@ -99,7 +99,11 @@ def _enum(enum: EnumDescriptor, enums: dict[str, Any]) -> str:
     name = f"{enum.containing_type.name}.{enum.name}" if enum.containing_type else enum.name
     if name not in enums:
         enums[name] = [
-            {"name": enum_json(enum, enum.values_by_name[choice].number), "requires": _requires(enum, choice)}
+            {
+                "name": enum_json(enum, enum.values_by_name[choice].number),
+                "requires": _requires(enum, choice),
+                "takes": choice_takes(enum, choice),
+            }
             for choice in enum_choices(enum)
         ]
     return name

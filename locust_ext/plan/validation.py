@@ -462,14 +462,26 @@ def _check_type_asserts(data: dict[str, Any], collector: _Collector) -> None:
                 collector.add(f"{path}.assert[{index}].op", f"TYPE applies to JSONPATH and BODY, not {target}")
 
 
-# What each WebSocket action may carry besides `action`; the rest belongs to another action.
-_WS_FIELDS = {
-    "CONNECT": {"url", "headers", "subprotocols", "timeoutS"},
-    "SEND": {"text", "json", "binary"},
-    "EXPECT": {"timeoutS", "match", "save", "assert"},
-    "PING": {"timeoutS"},
-    "CLOSE": {"closeCode", "reason"},
-}
+def choice_takes(enum: EnumDescriptor, choice: str) -> list[str]:
+    """The JSON names of the fields a choice takes: those it requires, then the others it allows (`takes`)."""
+    value = enum.values_by_name[choice]
+    names = [requirement.partition(":")[0] for requirement in enum_value_option(value, fleet_pb2.requires)]
+    names += enum_value_option(value, fleet_pb2.takes)
+    if not names:
+        return []
+    if enum.containing_type is None:
+        raise ValueError(f"{enum.full_name}: an enum outside any message has no fields to take")
+    return [enum.containing_type.fields_by_name[name].json_name for name in names]
+
+
+def _action_fields() -> dict[str, set[str]]:
+    """What each WebSocket action takes besides `action`, as the proto says; the rest belongs to another action."""
+    # A message's DESCRIPTOR is a descriptor.Descriptor at run time; protobuf's stubs also allow the upb class.
+    enum = cast(Descriptor, fleet_pb2.WebSocketStep.DESCRIPTOR).enum_types_by_name["Action"]
+    return {choice: set(choice_takes(enum, choice)) for choice in enum_choices(enum)}
+
+
+_WS_FIELDS = _action_fields()
 # A WebSocket message is a body: it has no status, headers or cookies (the handshake's are not the message's).
 _WS_MESSAGE_TARGETS = ("BODY", "BODY_LENGTH", "JSONPATH", "XPATH")
 _WS_SAVE_SOURCES = ("JSONPATH", "XPATH", "REGEX", "CONST", "RANDOM_INT", "RANDOM_CHOICE")

@@ -24,6 +24,8 @@ REQUIRES_FIELD_NUMBER: _ClassVar[int]
 requires: _descriptor.FieldDescriptor
 JSON_VALUE_FIELD_NUMBER: _ClassVar[int]
 json_value: _descriptor.FieldDescriptor
+TAKES_FIELD_NUMBER: _ClassVar[int]
+takes: _descriptor.FieldDescriptor
 
 class Plan(_message.Message):
     __slots__ = ("name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users", "load", "secrets", "thresholds")

@@ -124,3 +124,14 @@ def test_what_the_schema_says_a_browser_action_requires_is_what_validation_enfor
         parse_plan(plan)
     reported = {issue.path.rsplit(".", 1)[1] for issue in caught.value.issues}
     assert reported == {requirement.partition(":")[0] for requirement in requires}
+
+
+def test_each_web_socket_action_says_which_fields_it_takes() -> None:
+    takes = {choice["name"]: choice["takes"] for choice in describe()["enums"]["WebSocketStep.Action"]}
+    assert takes == {
+        "CONNECT": ["url", "headers", "subprotocols", "timeoutS"],
+        "SEND": ["text", "json", "binary"],
+        "EXPECT": ["timeoutS", "match", "save", "assert"],
+        "PING": ["timeoutS"],
+        "CLOSE": ["closeCode", "reason"],
+    }

@@ -5,7 +5,7 @@ import { Alert, Box, Button, FormControlLabel, Paper, Switch, TextField, ToggleB
 import type { ReactNode } from 'react';
 
 import { BrowserStepList } from './BrowserStepEditor';
-import { HttpStepList } from './HttpStepEditor';
+import { StepList } from './StepList';
 import { ThresholdList } from './Thresholds';
 import type { Calibrate, DataSet, Journey, Load, Plan, StepLoad, Task, ThinkTime, Users } from './contract';
 import { join, useErrorsUnder, useFieldError } from './errors';
@@ -43,7 +43,7 @@ export function PlanBuilder({ plan, onChange }: { plan: Plan; onChange: (plan: P
         <DataSets sets={plan.dataSets ?? []} onChange={(value) => set('dataSets', value)} />
       </Section>
       <Section title="Setup" subtitle="HTTP steps each virtual user runs once, before its tasks (a login)">
-        <HttpStepList path="setup" steps={plan.setup ?? []} onChange={(value) => set('setup', value)} noun="Setup step" />
+        <StepList path="setup" steps={plan.setup ?? []} onChange={(value) => set('setup', value)} noun="Setup step" />
       </Section>
       <LoadSection load={plan.load ?? {}} onChange={(value) => set('load', Object.keys(value).length ? value : undefined)} />
       <Tasks tasks={plan.tasks ?? []} onChange={(value) => set('tasks', value)} />
@@ -313,7 +313,7 @@ function Tasks({ tasks, onChange }: { tasks: Task[]; onChange: (tasks: Task[]) =
               <NumberInput path={join(at, 'iterationsPerS')} label="Iterations/s" placeholder="think time" value={task.iterationsPerS} onChange={(value) => update(withField(task, 'iterationsPerS', value))} sx={{ width: 120 }} />
               <ItemControls {...listActions(tasks, index, 'Task', onChange)} />
             </Box>
-            <HttpStepList path={join(at, 'steps')} steps={task.steps ?? []} onChange={(steps) => update({ ...task, steps })} />
+            <StepList path={join(at, 'steps')} steps={task.steps ?? []} onChange={(steps) => update({ ...task, steps })} />
           </Box>
         );
       })}

@@ -1,4 +1,7 @@
-// Try once, like Postman's Send: for each step the request as sent, the response, its time, saves and checks.
+// Try once, like Postman's Send: for each step the request as sent, the response, its time, saves and checks; for a
+// WebSocket step the frames it sent and received, each with its time since the step began.
+import ArrowDownwardIcon from '@mui/icons-material/ArrowDownward';
+import ArrowUpwardIcon from '@mui/icons-material/ArrowUpward';
 import CancelIcon from '@mui/icons-material/Cancel';
 import CheckCircleIcon from '@mui/icons-material/CheckCircle';
 import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
@@ -7,6 +10,8 @@ import { Accordion, AccordionDetails, AccordionSummary, Alert, Box, Button, Chip
 import type { TryOutcome, TryStep } from './contract';
 
 type Headers = Record<string, unknown>;
+type WsResult = NonNullable<TryStep['ws']>;
+type Frame = WsResult['frames'][number];
 
 function pretty(body: string, headers: Headers | undefined): string {
   const type = String(Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1] ?? '');
@@ -48,6 +53,49 @@ function Outcome({ ok }: { ok: boolean }) {
   return ok ? <CheckCircleIcon color="success" fontSize="small" /> : <CancelIcon color="error" fontSize="small" />;
 }
 
+// One frame: ↑ sent or ↓ received, its data as it went over the wire, and when (ms since the step began).
+function FrameRow({ frame }: { frame: Frame }) {
+  const sent = frame.direction === 'sent';
+  return (
+    <Box sx={{ display: 'flex', gap: 1, alignItems: 'flex-start', mb: 0.5 }} data-frame={frame.direction} aria-label={`${frame.direction} frame`}>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, width: 100, flexShrink: 0, pt: 0.75 }} title={frame.direction}>
+        {sent ? <ArrowUpwardIcon fontSize="small" color="primary" /> : <ArrowDownwardIcon fontSize="small" color="success" />}
+        <Typography variant="body2">{frame.direction}</Typography>
+      </Box>
+      <Box sx={{ flex: 1, minWidth: 0 }} data-frame-data>
+        <Code text={frame.data} />
+      </Box>
+      <Typography variant="body2" color="text.secondary" sx={{ width: 90, flexShrink: 0, textAlign: 'right', pt: 0.75 }} data-frame-time>
+        {frame.atMs} ms
+      </Typography>
+    </Box>
+  );
+}
+
+function Frames({ ws }: { ws: WsResult }) {
+  return (
+    <Box sx={{ mt: 1 }} aria-label="Frames">
+      <Typography variant="subtitle2" sx={{ mb: 0.5 }}>
+        {ws.action} · {ws.timeMs} ms · {ws.frames.length === 1 ? '1 frame' : `${ws.frames.length} frames`}
+      </Typography>
+      {ws.frames.length === 0 && (
+        <Typography variant="body2" color="text.secondary">
+          No message sent or received in this step.
+        </Typography>
+      )}
+      {ws.frames.map((frame, index) => (
+        <FrameRow key={index} frame={frame} />
+      ))}
+    </Box>
+  );
+}
+
+function summary(step: TryStep): string {
+  if (step.request) return `${step.request.method} ${step.request.url}`;
+  if (step.ws) return `WS ${step.ws.action}`;
+  return step.path;
+}
+
 function StepResult({ step }: { step: TryStep }) {
   const response = step.response;
   return (
@@ -57,8 +105,9 @@ function StepResult({ step }: { step: TryStep }) {
           <Outcome ok={step.ok} />
           <Typography sx={{ fontWeight: 500 }}>{step.name}</Typography>
           <Typography variant="body2" color="text.secondary" sx={{ flex: 1 }}>
-            {step.request ? `${step.request.method} ${step.request.url}` : step.path}
+            {summary(step)}
           </Typography>
+          {step.ws && <Typography variant="body2">{step.ws.timeMs} ms</Typography>}
           {response && <Chip size="small" label={response.status} color={response.status < 400 ? 'success' : 'error'} variant="outlined" />}
           {response && <Typography variant="body2">{response.timeMs} ms</Typography>}
         </Box>
@@ -83,27 +132,30 @@ function StepResult({ step }: { step: TryStep }) {
             )}
           </Box>
         ))}
-        <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 2, mt: 1 }}>
-          {step.request && (
-            <Box>
-              <Typography variant="subtitle2">Request</Typography>
-              <Typography variant="body2" sx={{ fontFamily: 'monospace', mb: 1, wordBreak: 'break-all' }}>
-                {step.request.method} {step.request.url}
-              </Typography>
-              <HeaderTable headers={step.request.headers} />
-              {step.request.body && <Code text={pretty(step.request.body, step.request.headers)} />}
-            </Box>
-          )}
-          {response && (
-            <Box>
-              <Typography variant="subtitle2">
-                Response: {response.status} · {response.timeMs} ms · {response.bodyBytes} bytes
-              </Typography>
-              <HeaderTable headers={response.headers} />
-              <Code text={pretty(response.body, response.headers)} />
-            </Box>
-          )}
-        </Box>
+        {step.ws && <Frames ws={step.ws} />}
+        {(step.request || response) && (
+          <Box sx={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 2, mt: 1 }}>
+            {step.request && (
+              <Box>
+                <Typography variant="subtitle2">Request</Typography>
+                <Typography variant="body2" sx={{ fontFamily: 'monospace', mb: 1, wordBreak: 'break-all' }}>
+                  {step.request.method} {step.request.url}
+                </Typography>
+                <HeaderTable headers={step.request.headers} />
+                {step.request.body && <Code text={pretty(step.request.body, step.request.headers)} />}
+              </Box>
+            )}
+            {response && (
+              <Box>
+                <Typography variant="subtitle2">
+                  Response: {response.status} · {response.timeMs} ms · {response.bodyBytes} bytes
+                </Typography>
+                <HeaderTable headers={response.headers} />
+                <Code text={pretty(response.body, response.headers)} />
+              </Box>
+            )}
+          </Box>
+        )}
       </AccordionDetails>
     </Accordion>
   );

@@ -18,6 +18,7 @@ export type HttpStep = Schemas['HttpStep'];
 export type BrowserStep = Schemas['BrowserStep'];
 export type Save = Schemas['Save'];
 export type Assertion = Schemas['Assertion'];
+export type WebSocketStep = Schemas['WebSocketStep'];
 
 export type Agent = Schemas['Agent'];
 export type Screenshot = Schemas['Screenshot'];

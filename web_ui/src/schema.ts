@@ -19,6 +19,8 @@ export interface FieldInfo {
 export interface Choice<Value extends string = string> {
   name: Value;
   requires: string[];
+  // The fields the choice takes (those it requires too), where a choice decides which fields apply.
+  takes: string[];
 }
 
 export interface Schema {
