@@ -1,5 +1,6 @@
-"""`locust-fleet eject`: every example plan, ejected, runs under plain Locust (a venv without locust-fleet) with the
-same statistics rows and the same kinds of failure as the plan itself under locust-fleet; the file passes ruff."""
+"""`locust-fleet eject`: every example plan, and plans of WebSocket steps, ejected, run under plain Locust (a venv
+without locust-fleet) with the same statistics rows and the same kinds of failure as the plan itself under
+locust-fleet; the file passes ruff."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import urllib.request
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +26,67 @@ PLANS = sorted((ROOT / "examples" / "plans").glob("*.json"))
 BROWSER_TYPES = {"BROWSER", "TTFB", "FCP", "LCP", "CLS"}
 RUFF = [str(BIN / "ruff")]
 RUFF_OPTIONS = ["--isolated", "--line-length", "120"]
+THINK = {"minS": 0.1, "maxS": 0.1}
+# An HTTP login whose token opens the feed; a quote received on the socket feeds the next HTTP step. No failure.
+WS_FEED = {
+    "name": "ws-feed",
+    "tasks": [
+        {
+            "name": "feed",
+            "thinkTime": THINK,
+            "steps": [
+                {
+                    "name": "login",
+                    "method": "POST",
+                    "url": "/login",
+                    "json": {"username": "user1", "password": "pw1"},
+                    "save": [{"name": "token", "from": "JSONPATH", "expr": "$.token"}],
+                },
+                {"name": "open feed", "ws": {"action": "CONNECT", "url": "/ws/feed?token=${token}&intervalMs=50"}},
+                {"ws": {"action": "SEND", "json": {"type": "subscribe", "symbol": "ACME"}}},
+                {
+                    "name": "quote",
+                    "ws": {
+                        "action": "EXPECT",
+                        "timeoutS": 5,
+                        "match": [{"on": "JSONPATH", "expr": "$.type", "op": "EQ", "value": "quote"}],
+                        "save": [{"name": "seq", "from": "JSONPATH", "expr": "$.seq"}],
+                        "assert": [{"on": "JSONPATH", "expr": "$.symbol", "op": "EQ", "value": "ACME"}],
+                    },
+                },
+                {"ws": {"action": "PING", "timeoutS": 5}},
+                {"name": "item from the quote", "url": "/api/items/${seq}"},
+                {"ws": {"action": "CLOSE", "reason": "done"}},
+            ],
+        }
+    ],
+}
+# Every task talks to /ws/strict (a user's one connection is kept across tasks): a server close with its code, a
+# connection dropped without a close frame, and an EXPECT that sees only other messages.
+WS_STRICT = {
+    "name": "ws-strict",
+    "tasks": [
+        {
+            "name": name,
+            "thinkTime": THINK,
+            "steps": [
+                {"name": "open strict", "ws": {"action": "CONNECT", "url": "/ws/strict"}},
+                {"name": f"send {name}", "ws": {"action": "SEND", **message}},
+                {"name": f"answer to {name}", "ws": {"action": "EXPECT", "timeoutS": 0.5, **expect}},
+            ],
+        }
+        for name, message, expect in (
+            ("not json", {"text": "hello"}, {}),
+            ("drop", {"json": {"type": "drop"}}, {}),
+            (
+                "no trade",
+                {"json": {"type": "hello"}},
+                {"match": [{"on": "JSONPATH", "expr": "$.type", "value": "trade", "op": "EQ"}]},
+            ),
+        )
+    ],
+}
+WS_PLANS = {"ws-feed": WS_FEED, "ws-strict": WS_STRICT}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +94,7 @@ def plain_locust(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with the project's Locust from PyPI (and the parsers ejected files import), and no locust-fleet."""
     venv = tmp_path_factory.mktemp("plain-locust") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    packages = [f"locust=={metadata.version('locust')}", "lxml", "jsonpath-ng"]
+    packages = [f"locust=={metadata.version('locust')}", "lxml", "jsonpath-ng", "websocket-client"]
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *packages], check=True, timeout=600)
     found = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import locust_ext"], capture_output=True, cwd=venv, timeout=60
@@ -92,10 +155,44 @@ def test_an_ejected_plan_reports_the_rows_and_failures_of_the_plan(
         assert "Not ejected:" in locustfile.read_text()
 
 
-@pytest.mark.parametrize("plan", PLANS, ids=[plan.stem for plan in PLANS])
-def test_an_ejected_plan_passes_ruff(plan: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", WS_PLANS)
+def test_an_ejected_websocket_plan_reports_the_rows_and_failures_of_the_plan(
+    name: str, tmp_path: Path, demo_app: str, plain_locust: Path
+) -> None:
+    plan = write_plan(tmp_path, {**WS_PLANS[name], "host": demo_app})
     locustfile = tmp_path / "locustfile.py"
-    eject_file(plan, locustfile)
+    assert eject_file(plan, locustfile) == ""  # nothing left out
+
+    fleet = run_fleet(tmp_path, plan, users=3, seconds=5)
+    rows, failures = run_plain(plain_locust, locustfile, demo_app, 3, 5)
+
+    assert rows == set(fleet.typed_stats), fleet.explain()
+    assert failures == {(row["Method"], row["Name"], kind(row["Error"])) for row in fleet.failures}, fleet.explain()
+    assert {("WS", "messages sent"), ("WS", "messages received"), ("WS", "open " + name[3:])} <= rows
+    if name == "ws-strict":
+        assert failures == {
+            ("WS", "answer to not json", "EXPECT: the server closed the connection: N expected JSON with a type"),
+            ("WS", "answer to drop", "EXPECT: the connection was dropped (no close frame)"),
+            (
+                "WS",
+                "answer to no trade",
+                'expect JSONPATH $.type EQ trade: no match in N messages within N.N s; last: {"type": "ok"}',
+            ),
+        }
+    else:
+        assert failures == set() and {("WS", "quote"), ("WS", "PING"), ("GET", "item from the quote")} <= rows
+
+
+def write_plan(work: Path, plan: dict[str, Any]) -> Path:
+    path = work / f"{plan['name']}.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+@pytest.mark.parametrize("plan", [*PLANS, *WS_PLANS], ids=[plan.stem for plan in PLANS] + list(WS_PLANS))
+def test_an_ejected_plan_passes_ruff(plan: Path | str, tmp_path: Path) -> None:
+    locustfile = tmp_path / "locustfile.py"
+    eject_file(write_plan(tmp_path, WS_PLANS[plan]) if isinstance(plan, str) else plan, locustfile)
     rules = ["--select", "E,F,W,I,UP,B,SIM,RUF"]
     check = subprocess.run([*RUFF, "check", *RUFF_OPTIONS, *rules, str(locustfile)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

@@ -1,8 +1,9 @@
 """Eject a plan into a plain locustfile: readable Python that runs with `locust -f` and no locust-fleet installed.
 
 Each HTTP step becomes a method that sends one request under the step's statistics row name, with its checks and
-saves as plain Python; each task a `@task` method that runs its steps until one fails. The generated file carries
-the few helpers it needs (template rendering, data sets, the checks it uses) and nothing else. What the file cannot
+saves as plain Python; each WebSocket step a method that runs it with websocket-client on the user's one connection;
+each task a `@task` method that runs its steps until one fails. The generated file carries the few helpers it needs
+(template rendering, data sets, the checks it uses, the WebSocket calls) and nothing else. What the file cannot
 express (browser journeys, thresholds, calibration, the fleet's rate split) is listed in its docstring, said where it
 would have been, and returned as warnings.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from locust_ext.plan.extractors import parse_choice_list, parse_int_range
-from locust_ext.plan.rows import http_row
+from locust_ext.plan.rows import check_text, http_row, ws_row
 from locust_ext.plan.templating import compile_template
 from locust_ext.plan.validation import Plan, is_json_list, is_json_object, whole_numbers
 from locust_ext.proto import fleet_pb2
@@ -32,7 +33,10 @@ _Source = fleet_pb2.Save.Source
 _Target = fleet_pb2.Assertion.Target
 _Op = fleet_pb2.Assertion.Op
 _Mode = fleet_pb2.DataSet.Mode
+_WsAction = fleet_pb2.WebSocketStep.Action
 _DEFAULT_TIMEOUT_S = 30.0
+_DEFAULT_PING_TIMEOUT_S = 10.0
+_URL_PARTS = ("urllib.parse.urlsplit", "urllib.parse.urlunsplit")
 # Each op's check in the generated file, and the argument that turns it into its negation.
 _CHECKS = {
     _Op.EQ: ("check_equal", ""),
@@ -58,6 +62,8 @@ _KNOWN_FIELDS = {
     "Task": {"name", "weight", "think_time", "steps", "iterations_per_s"},
     "HttpStep": {"name", "method", "url", "headers", "params", "form", "json", "body", "timeout_s"}
     | {"follow_redirects", "save", "asserts", "fail_on_error_status", "assign", "ws"},
+    "WebSocketStep": {"action", "url", "headers", "subprotocols", "timeout_s", "text", "json", "binary", "match"}
+    | {"save", "asserts", "close_code", "reason"},
 }
 # Names the user class already has (Locust's and the helpers'): a step or task method must not replace one.
 _TAKEN_NAMES = {
@@ -66,6 +72,7 @@ _TAKEN_NAMES = {
     "proxy_host", "proxy_port", "insecure", "max_redirects", "max_retries", "concurrency", "client_pool",
     "ssl_context_factory", "request", "render", "run_chain", "run_steps", "save", "variables", "user_id",
     "user_rows", "setup_done", "feed_iteration", "next_wait", "json_value", "cookie", "rest", "set_row",
+    "ws", "sent_at", "ws_step", "ws_row", "open_ws", "ws_connect", "ws_send", "ws_expect", "ws_ping", "ws_close",
 }  # fmt: skip
 
 
@@ -293,6 +300,152 @@ def shorten(text: str) -> str:
 ''',
         ("math",),
     ),
+    "ws": _Helper(
+        '''class WsClosed(Exception):
+    """The server closed the connection (its close code and reason) or dropped it (no code)."""
+
+    def __init__(self, code: int | None, reason: str = "") -> None:
+        super().__init__(f"closed: {code} {reason}".strip() if code is not None else "dropped")
+        self.code = code
+        self.reason = reason
+
+    def failure(self, action: str) -> StepFailed:
+        """What the step in flight fails with."""
+        if self.code is None:
+            return StepFailed(f"{action}: the connection was dropped (no close frame)")
+        return StepFailed(f"{action}: the server closed the connection: {self.code} {self.reason}".rstrip())
+
+
+class WsMessage:
+    """A message received, read by the checks and saves as a response body (status 101, no headers)."""
+
+    status_code = 101
+
+    def __init__(self, data: str | bytes, round_trip_ms: float) -> None:
+        self.binary = isinstance(data, bytes)
+        self.content = data if isinstance(data, bytes) else data.encode()
+        self.text = self.content.decode("utf-8", errors="replace")
+        self.headers: dict[str, str] = {}
+        # An EXPECT's time: from the last SEND to this message.
+        self.round_trip_ms = round_trip_ms
+        self.request_meta = {"response_time": round_trip_ms}
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+    def shown(self) -> str:
+        """The message as a failure shows it: JSON as it came, other text quoted, cut at 200 characters."""
+        if self.binary:
+            return f"{len(self.content)} bytes of binary"
+        text = self.text if len(self.text) <= 200 else self.text[:200] + "…"
+        return text if text.startswith(("{", "[")) else preview(text)
+
+
+def ws_url(url: str, host: str | None) -> str:
+    """`url` as ws:// or wss://: absolute as written, else relative to the host (http becomes ws, https wss)."""
+    if url.lower().startswith(("ws://", "wss://")) or not host:
+        return url
+    base = urlsplit(host)
+    scheme = "wss" if base.scheme.lower() == "https" else "ws"
+    path, _, query = url.partition("?")
+    return urlunsplit((scheme, base.netloc, base.path.rstrip("/") + "/" + path.lstrip("/"), query, ""))
+
+
+def open_websocket(
+    url: str, headers: dict[str, str], subprotocols: list[str], timeout_s: float, proxy: str | None = None
+) -> websocket.WebSocket:
+    """An open connection (on gevent's sockets under Locust), else StepFailed saying why the handshake failed."""
+    # The server owes valid UTF-8: checking each text frame in pure Python costs a third of a round trip.
+    socket = websocket.WebSocket(skip_utf8_validation=True, sslopt={"cert_reqs": ssl.CERT_NONE})
+    options: dict[str, Any] = {"header": headers, "timeout": timeout_s}
+    if subprotocols:
+        options["subprotocols"] = subprotocols
+    if proxy:
+        parts = urlsplit(proxy)
+        options |= {"http_proxy_host": parts.hostname, "http_proxy_port": parts.port, "proxy_type": "http"}
+    try:
+        socket.connect(url, **options)
+    except websocket.WebSocketBadStatusException as error:
+        raise StepFailed(f"CONNECT {url}: the handshake was answered {error.status_code}, not 101") from None
+    except websocket.WebSocketTimeoutException:
+        raise StepFailed(f"CONNECT {url}: no handshake within {timeout_s:g} s (timeoutS)") from None
+    except (OSError, websocket.WebSocketException) as error:
+        raise StepFailed(f"CONNECT {url}: cannot connect: {error}") from None
+    return socket
+
+
+def send_message(socket: websocket.WebSocket, message: str | bytes) -> None:
+    try:
+        if isinstance(message, bytes):
+            socket.send_binary(message)
+        else:
+            socket.send(message)
+    except (OSError, websocket.WebSocketConnectionClosedException):
+        socket.shutdown()
+        raise WsClosed(None) from None
+
+
+def next_frame(socket: websocket.WebSocket, timeout_s: float) -> tuple[int, bytes] | None:
+    """The next frame within `timeout_s` (websocket-client answers pings), else None; WsClosed when it ended."""
+    socket.settimeout(timeout_s)  # a wait that ends leaves the connection usable
+    try:
+        opcode, frame = socket.recv_data_frame(control_frame=True)
+    except websocket.WebSocketTimeoutException:
+        return None
+    except (OSError, websocket.WebSocketConnectionClosedException, websocket.WebSocketProtocolException):
+        socket.shutdown()
+        raise WsClosed(None) from None
+    data = frame.data if hasattr(frame, "data") else frame
+    if opcode == websocket.ABNF.OPCODE_CLOSE:
+        socket.shutdown()
+        if len(data) < 2:
+            raise WsClosed(1005)  # a close frame without a code
+        raise WsClosed(struct.unpack("!H", data[:2])[0], data[2:].decode("utf-8", errors="replace"))
+    return opcode, data
+
+
+def next_message(socket: websocket.WebSocket, timeout_s: float) -> str | bytes | None:
+    """The next text or binary message within `timeout_s`, else None; pongs are skipped."""
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        frame = next_frame(socket, left)
+        if frame is None:
+            return None
+        opcode, data = frame
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            return data.decode("utf-8", errors="replace")
+        if opcode == websocket.ABNF.OPCODE_BINARY:
+            return data
+    return None
+
+
+def ping_pong(socket: websocket.WebSocket, timeout_s: float) -> bool:
+    """Send a ping; True when its pong came within `timeout_s` (messages meanwhile are dropped)."""
+    payload = struct.pack("!d", time.monotonic())
+    try:
+        socket.ping(payload)
+    except (OSError, websocket.WebSocketConnectionClosedException):
+        socket.shutdown()
+        raise WsClosed(None) from None
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        frame = next_frame(socket, left)
+        if frame is None:
+            return False
+        if frame[0] == websocket.ABNF.OPCODE_PONG and frame[1] == payload:
+            return True
+    return False
+
+
+def close_websocket(socket: websocket.WebSocket, code: int = 1000, reason: str = "") -> None:
+    try:
+        socket.close(status=code, reason=reason.encode(), timeout=1)
+    except (OSError, websocket.WebSocketException):
+        socket.shutdown()
+''',
+        ("json", "ssl", "struct", "time", "typing.Any", "websocket", *_URL_PARTS),
+        ("StepFailed", "number"),
+    ),
     "check_equal": _Helper(
         '''def check_equal(
     label: str,
@@ -491,13 +644,17 @@ def shorten(text: str) -> str:
 }
 
 # What the generated file may import: whole modules (`import x`); anything else is a name from a module.
-_MODULES = {"csv", "io", "itertools", "json", "math", "operator", "random", "re", "time", "uuid", "gevent"}
-_STDLIB = (_MODULES - {"gevent"}) | {"collections", "contextlib", "http", "typing", "urllib"}
+_STDLIB_MODULES = {"base64", "csv", "io", "itertools", "json", "math", "operator", "random", "re", "ssl", "struct"} | {
+    "time",
+    "uuid",
+}
+_MODULES = _STDLIB_MODULES | {"gevent", "websocket"}
+_STDLIB = _STDLIB_MODULES | {"collections", "contextlib", "http", "typing", "urllib"}
 
 
 @dataclass
 class _Step:
-    """One HTTP step as the generator sees it: its method name in the class and its row."""
+    """One step (HTTP or WebSocket) as the generator sees it: its method name in the class and its row."""
 
     message: fleet_pb2.HttpStep
     method_name: str
@@ -505,7 +662,7 @@ class _Step:
 
     @property
     def websocket(self) -> bool:
-        """A WebSocket step (`ws`), which plain Locust has no client for."""
+        """A WebSocket step (`ws`): websocket-client code, since plain Locust has no WebSocket client."""
         return "ws" in self.message.DESCRIPTOR.fields_by_name and self.message.HasField("ws")
 
 
@@ -519,6 +676,9 @@ class _Generator:
         self.imports |= {"collections.abc.Iterator", "locust.contrib.fasthttp.FastResponse", "itertools"}
         self.methods: set[str] = set()
         self.user_class = class_name(plan.name)
+        # What the checks and saves read: the HTTP response, or (in an EXPECT) the WebSocket message.
+        self.subject = "response"
+        self.websocket = any(step.HasField("ws") for step in _http_steps(plan))
 
     def warn(self, message: str, comment_lines: list[str] | None = None) -> None:
         self.warnings.append(message)
@@ -556,11 +716,12 @@ class _Generator:
 
     def _messages(self) -> list[tuple[str, Any]]:
         found: list[tuple[str, Any]] = [("plan", self.plan)]
-        found += [(f"setup[{i}]", step) for i, step in enumerate(self.plan.setup)]
+        steps = [(f"setup[{i}]", step) for i, step in enumerate(self.plan.setup)]
         for t, task in enumerate(self.plan.tasks):
             found.append((f"tasks[{t}]", task))
-            found += [(f"tasks[{t}].steps[{i}]", step) for i, step in enumerate(task.steps)]
-        return found
+            steps += [(f"tasks[{t}].steps[{i}]", step) for i, step in enumerate(task.steps)]
+        found += steps
+        return found + [(f"{path}.ws", step.ws) for path, step in steps if step.HasField("ws")]
 
     def _docstring(self) -> list[str]:
         version = _locust_version()
@@ -568,6 +729,7 @@ class _Generator:
             [f"locust=={version}" if version else "locust"]
             + (["lxml"] if "xpath_text" in self.helpers else [])
             + (["jsonpath-ng"] if "json_find" in self.helpers else [])
+            + (["websocket-client"] if self.websocket else [])
         )
         lines = [
             f'"""Locust test ejected from the locust-fleet plan {self.plan.name!r}.',
@@ -581,6 +743,11 @@ class _Generator:
             "checks and saves; a failing step ends its task's chain. Templates (`${var}`) are rendered by `render`.",
             "",
         ]
+        if self.websocket:
+            lines[-1:-1] = [
+                "WebSocket steps use websocket-client: one connection per user, kept across iterations, with rows of",
+                "type WS (CONNECT: the handshake; EXPECT: from the last SEND to the matching message; PING: the pong).",
+            ]
         if not self.left_out:
             return [*lines, "Nothing in the plan was left out.", '"""']
         lines.append("Left out (locust-fleet runs these; this file does not):")
@@ -612,7 +779,10 @@ class _Generator:
         for name in order:
             if name in needed:
                 self.imports |= set(_HELPERS[name].imports)
-                lines += ["", "", *_HELPERS[name].code.rstrip("\n").split("\n")]
+                code = _HELPERS[name].code.rstrip("\n")
+                if "ws" in needed:  # the checks and saves read a WebSocket message as they read a response
+                    code = code.replace("response: FastResponse", "response: FastResponse | WsMessage")
+                lines += ["", "", *code.split("\n")]
         return lines
 
     # ---- module constants: variables, data sets, the pacer ----
@@ -666,12 +836,12 @@ class _Generator:
         for task, steps in zip(plan.tasks, task_steps, strict=True):
             lines += self._task(task, steps)
         for step in setup + [step for steps in task_steps for step in steps]:
-            lines += [] if step.websocket else self._step(step)
+            lines += self._ws_step(step) if step.websocket else self._step(step)
         lines += self._user_helpers(setup)
         return lines
 
     def _timeouts(self) -> list[str]:
-        steps = list(self.plan.setup) + [step for task in self.plan.tasks for step in task.steps]
+        steps = [step for step in _http_steps(self.plan) if not step.HasField("ws")]
         longest = max((_timeout(step) for step in steps), default=_DEFAULT_TIMEOUT_S)
         return [f"    network_timeout = connection_timeout = {longest!r}"]
 
@@ -706,6 +876,11 @@ class _Generator:
             "        self.user_id = next(user_ids)",
             "        self.setup_done = False",
         ]
+        if self.websocket:
+            lines += [
+                "        self.ws: websocket.WebSocket | None = None",
+                "        self.sent_at = time.perf_counter()  # when the last message went out",
+            ]
         if len({_wait_expr(task) for task in self.plan.tasks}) > 1:
             lines.append(f"        self.next_wait = {_wait_expr(self.plan.tasks[0])}")
         if self.plan.session is False and self.plan.HasField("session"):
@@ -742,27 +917,24 @@ class _Generator:
             )
         else:
             lines.append("        self.setup_done = True")
+        return lines + self._on_stop()
+
+    def _on_stop(self) -> list[str]:
+        lines: list[str] = []
         if any(data_set.mode == _Mode.UNIQUE_PER_USER for data_set in self.plan.data_sets):
             lines += [
-                "",
-                "    def on_stop(self) -> None:",
                 "        for data_set, row in self.user_rows:  # free for the next user",
                 "            data_set.free.append(row)",
             ]
-        return lines
+        if self.websocket:
+            lines += ["        if self.ws is not None:", "            close_websocket(self.ws)"]
+        return ["", "    def on_stop(self) -> None:", *lines] if lines else []
 
     def _task(self, task: fleet_pb2.Task, steps: list[_Step]) -> list[str]:
         weight = task.weight if task.HasField("weight") else 1
         name = identifier(task.name, self.methods, "task")
         decorator = f"    @task({weight})" if weight != 1 else "    @task"
         lines = ["", decorator, f"    def {name}(self) -> None:", *_wrap(f'"""Task {task.name!r}."""', _INDENT * 2)]
-        for step in steps:
-            if step.websocket:
-                message = f"{step.path} {http_row(step.message)!r}: a WebSocket step; the chain goes on without it"
-                comments: list[str] = []
-                self.warn(message, comments)
-                lines += [f"        {comment}" for comment in comments]
-        steps = [step for step in steps if not step.websocket]
         calls = ", ".join(f"self.{step.method_name}" for step in steps)
         if len({_wait_expr(each) for each in self.plan.tasks}) > 1:
             lines.append(f"        self.next_wait = {_wait_expr(task)}")
@@ -787,9 +959,10 @@ class _Generator:
         lines += _wrap(f'"""{_docstring_text(method + " " + message.url)}"""', _INDENT * 2)
         arguments = [py_str(method), py_str(message.url), f"name={py_str(row)}"]
         lines += self._request_arguments(message, arguments)
-        lines += _call("with self.request(", arguments, ") as response:", "        ")
         checks = self._checks(step) + self._saves(step)
-        return lines + (checks or [f"{_BLOCK}pass"])
+        if not checks:  # nothing reads the response: the request and its status rule are the step
+            return lines + _call("with self.request(", arguments, "):", "        ") + [f"{_BLOCK}pass"]
+        return lines + _call("with self.request(", arguments, ") as response:", "        ") + checks
 
     def _request_arguments(self, step: fleet_pb2.HttpStep, arguments: list[str]) -> list[str]:
         """Lines that build the request's maps before the call, and the call's keyword arguments."""
@@ -830,8 +1003,8 @@ class _Generator:
         if assertion.on == _Target.STATUS and op in (_Op.EQ, _Op.NE) and value and value.isdigit():
             sign = "!=" if op == _Op.EQ else "=="
             return [
-                f"{_BLOCK}if response.status_code {sign} {int(value)}:",
-                f'{_BLOCK}    raise StepFailed(f"{_fstring_text(label)} {value}: got {{response.status_code}}")',
+                f"{_BLOCK}if {self.subject}.status_code {sign} {int(value)}:",
+                f'{_BLOCK}    raise StepFailed(f"{_fstring_text(label)} {value}: got {{{self.subject}.status_code}}")',
             ]
         arguments = [py_str(label), self._actual(assertion)]
         if op not in (_Op.EXISTS, _Op.NOT_EXISTS):
@@ -853,24 +1026,25 @@ class _Generator:
         on, expr = assertion.on, assertion.expr
         if assertion.op == _Op.TYPE:
             self.helpers |= {"type_of", "json_at"}
-            return f"type_of({self._json_found(expr) if on == _Target.JSONPATH else 'json_at(response)'})"
+            whole = f"json_at({self.subject})"
+            return f"type_of({self._json_found(expr) if on == _Target.JSONPATH else whole})"
         if on == _Target.STATUS:
-            return "str(response.status_code)"
+            return f"str({self.subject}.status_code)"
         if on == _Target.BODY_LENGTH:
-            return 'str(len(response.content or b""))'
+            return f'str(len({self.subject}.content or b""))'
         if on == _Target.BODY:
-            return "response.text"
+            return f"{self.subject}.text"
         if on == _Target.HEADER:
             self.helpers.add("header")
-            return f"header(response, {py_str(expr)})"
+            return f"header({self.subject}, {py_str(expr)})"
         if on == _Target.RESPONSE_TIME_MS:
-            return 'str(round(response.request_meta["response_time"]))'
+            return f'str(round({self.subject}.request_meta["response_time"]))'
         return self._query(on == _Target.XPATH, expr)
 
     def _query(self, xpath: bool, expr: str) -> str:
         if xpath:
             self.helpers.add("xpath_text")
-            return f"xpath_text(response, {py_str(expr)})"
+            return f"xpath_text({self.subject}, {py_str(expr)})"
         self.helpers.add("text_of")
         return f"text_of({self._json_found(expr)})"
 
@@ -879,14 +1053,19 @@ class _Generator:
         if keys is not None:
             self.helpers.add("json_at")
             return (
-                "json_at(" + ", ".join(["response", *(py_str(k) if isinstance(k, str) else str(k) for k in keys)]) + ")"
+                "json_at("
+                + ", ".join([self.subject, *(py_str(k) if isinstance(k, str) else str(k) for k in keys)])
+                + ")"
             )
         self.helpers.add("json_find")
-        return f"json_find(response, {py_str(expr)})"
+        return f"json_find({self.subject}, {py_str(expr)})"
 
     def _saves(self, step: _Step) -> list[str]:
+        return self._saves_of(step.message.save)
+
+    def _saves_of(self, saves: Any) -> list[str]:
         lines: list[str] = []
-        for save in step.message.save:
+        for save in saves:
             label = " ".join(part for part in (_Source.Name(save.source), save.expr) if part)
             arguments = [py_str(save.name), self._save_value(save), py_str(label)]
             if save.HasField("default_value"):
@@ -900,15 +1079,15 @@ class _Generator:
             return self._query(source == _Source.XPATH, expr)
         if source == _Source.REGEX:
             self.helpers.add("regex_first")
-            return f"regex_first({py_regex(expr)}, response.text)"
+            return f"regex_first({py_regex(expr)}, {self.subject}.text)"
         if source == _Source.HEADER:
             self.helpers.add("header")
-            return f"header(response, {py_str(expr)})"
+            return f"header({self.subject}, {py_str(expr)})"
         if source == _Source.COOKIE:
             self.imports.add("http.cookies.SimpleCookie")
-            return f"self.cookie(response, {py_str(expr)})"
+            return f"self.cookie({self.subject}, {py_str(expr)})"
         if source == _Source.STATUS:
-            return "str(response.status_code)"
+            return f"str({self.subject}.status_code)"
         if source == _Source.CONST:
             return template_expr(expr)
         if source == _Source.RANDOM_INT:
@@ -918,11 +1097,86 @@ class _Generator:
         self.imports.add("random")
         return f"random.choice({_flat(parse_choice_list(expr))})"
 
+    # ---- one WebSocket step ----
+
+    def _ws_step(self, step: _Step) -> list[str]:
+        """A method that runs the step inside `self.ws_step(...)`, which reports its failure as a WS row."""
+        ws = step.message.ws
+        row = py_str(http_row(step.message))
+        lines = ["", f"    def {step.method_name}(self) -> None:"]
+        lines += _wrap(f'"""{_docstring_text(ws_row(ws))}"""', _INDENT * 2)
+        if step.message.assign:
+            lines += py_value(dict(sorted(step.message.assign.items())), "        ", "assign = ")
+        if ws.action == _WsAction.EXPECT and ws.match:
+            lines += self._ws_matcher(ws)
+        lines.append(f"        with self.ws_step({row}, {py_str(_WsAction.Name(ws.action))}):")
+        if step.message.assign:
+            lines.append(f"{_BLOCK}self.variables.update({{key: self.render(value) for key, value in assign.items()}})")
+        return lines + self._ws_action(ws, row)
+
+    def _ws_action(self, ws: fleet_pb2.WebSocketStep, row: str) -> list[str]:
+        if ws.action == _WsAction.CONNECT:
+            return self._ws_connect(ws, row)
+        if ws.action == _WsAction.SEND:
+            return self._ws_send(ws)
+        if ws.action == _WsAction.EXPECT:
+            return self._ws_expect(ws, row)
+        if ws.action == _WsAction.PING:
+            timeout = ws.timeout_s if ws.HasField("timeout_s") else _DEFAULT_PING_TIMEOUT_S
+            return [f"{_BLOCK}self.ws_ping({row}, {timeout!r})"]
+        arguments = [str(ws.close_code)] if ws.HasField("close_code") else []
+        if ws.reason:
+            arguments.append(f"reason={py_str(ws.reason)}")
+        return [f"{_BLOCK}self.ws_close({', '.join(arguments)})"]
+
+    def _ws_connect(self, ws: fleet_pb2.WebSocketStep, row: str) -> list[str]:
+        arguments = [row, py_str(ws.url)]
+        if ws.headers:
+            arguments.append("headers=" + _flat(dict(sorted(ws.headers.items()))))
+        if ws.subprotocols:
+            arguments.append("subprotocols=" + _flat(list(ws.subprotocols)))
+        if ws.HasField("timeout_s") and ws.timeout_s != _DEFAULT_TIMEOUT_S:
+            arguments.append(f"timeout={ws.timeout_s!r}")
+        if self.plan.proxy:
+            arguments.append(f"proxy={py_str(self.plan.proxy)}")
+        return _call("self.ws_connect(", arguments, ")", _BLOCK)
+
+    def _ws_send(self, ws: fleet_pb2.WebSocketStep) -> list[str]:
+        if ws.HasField("text"):
+            return [f"{_BLOCK}self.ws_send({template_expr(ws.text)})"]
+        if ws.HasField("json"):
+            self.imports.add("json")
+            document = whole_numbers(json_format.MessageToDict(ws.json))
+            rendered = "render_json(body, self.variables, self.user_id)" if _has_templates(document) else "body"
+            lines = py_value(document, _BLOCK, "body = ")
+            return [*lines, f'{_BLOCK}self.ws_send(json.dumps({rendered}, separators=(",", ":")))']
+        if ws.binary:
+            self.imports.add("base64")
+            return [f"{_BLOCK}self.ws_send(base64.b64decode({py_str(ws.binary)}))"]
+        return [f'{_BLOCK}self.ws_send(b"")']
+
+    def _ws_matcher(self, ws: fleet_pb2.WebSocketStep) -> list[str]:
+        """`matches`, which fails on a message that is not the one expected (the checks of `match`)."""
+        self.subject = "message"
+        checks = [line for check in ws.match for line in self._assertion(check)]
+        self.subject = "response"
+        return ["", "        def matches(message: WsMessage) -> None:", *checks, ""]
+
+    def _ws_expect(self, ws: fleet_pb2.WebSocketStep, row: str) -> list[str]:
+        what = " and ".join(check_text(check) for check in ws.match) or "any message"
+        arguments = [py_str(what), repr(ws.timeout_s)] + (["matches"] if ws.match else [])
+        lines = _call("message = self.ws_expect(", arguments, ")", _BLOCK)
+        self.subject = "message"
+        lines += [line for check in ws.asserts for line in self._assertion(check)]
+        lines += self._saves_of(ws.save)
+        self.subject = "response"
+        return [*lines, f"{_BLOCK}self.ws_row({row}, message.round_trip_ms)"]
+
     # ---- the user's helpers: the chain, the request, saves ----
 
     def _user_helpers(self, setup: list[_Step]) -> list[str]:
         feed = ["        self.feed_iteration()"] if self.plan.data_sets else []
-        setup_calls = ", ".join(f"self.{step.method_name}" for step in setup if not step.websocket)
+        setup_calls = ", ".join(f"self.{step.method_name}" for step in setup)
         lines = [
             "",
             "    # ---- what every step shares ----",
@@ -970,6 +1224,9 @@ class _Generator:
         self.helpers.add("render_json")
         pacing = ["        PACER.wait()"] if self.plan.load.HasField("target_rps") else []
         lines += _REQUEST_METHOD_HEAD + pacing + _REQUEST_METHOD_TAIL
+        if self.websocket:
+            lines += _WS_METHODS_CODE.rstrip("\n").split("\n")
+            self.helpers.add("ws")
         self.helpers.add("describe_error")
         self.imports |= {"gevent", "json", "urllib.parse.urlencode", "typing.Any"}
         return lines
@@ -1046,6 +1303,94 @@ class _Generator:
         ]
 
 
+# The user's WebSocket steps, as locust-fleet runs them: one connection per user, kept across iterations.
+_WS_METHODS_CODE = '''
+    # ---- WebSocket steps: one connection per user, kept across iterations until a CLOSE or the server ends it ----
+
+    @contextmanager
+    def ws_step(self, name: str, action: str) -> Iterator[None]:
+        """One WebSocket step: a failure is its row (type WS) and ends the chain; a connection that ended is dropped."""
+        started = time.perf_counter()
+        try:
+            try:
+                yield
+            except WsClosed as closed:
+                self.ws = None  # the next CONNECT opens a new one
+                raise closed.failure(action) from None
+        except StepFailed as failure:
+            self.ws_row(name, (time.perf_counter() - started) * 1000, failure)
+            raise
+
+    def ws_row(self, name: str, response_time: float, failure: StepFailed | None = None) -> None:
+        self.environment.events.request.fire(
+            request_type="WS",
+            name=name,
+            response_time=response_time,
+            response_length=0,
+            exception=failure,
+            context={},
+        )
+
+    def open_ws(self, action: str) -> websocket.WebSocket:
+        if self.ws is None:
+            raise StepFailed(f"{action}: no open connection (a CONNECT before it failed or was closed)")
+        return self.ws
+
+    def ws_connect(
+        self,
+        name: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        subprotocols: list[str] | None = None,
+        timeout: float = 30.0,
+        proxy: str | None = None,
+    ) -> None:
+        """CONNECT: the row is the time to the open handshake; a connection already open is kept."""
+        url = ws_url(self.render(url), self.host)
+        rendered_headers = {key: self.render(value) for key, value in (headers or {}).items()}
+        if self.ws is not None:
+            return
+        started = time.perf_counter()
+        self.ws = open_websocket(url, rendered_headers, subprotocols or [], timeout, proxy)
+        self.ws_row(name, (time.perf_counter() - started) * 1000)
+
+    def ws_send(self, message: str | bytes) -> None:
+        """SEND: counted on `messages sent`; an EXPECT's time runs from here."""
+        send_message(self.open_ws("SEND"), message)
+        self.sent_at = time.perf_counter()
+        self.ws_row("messages sent", 0)
+
+    def ws_expect(self, what: str, timeout_s: float, matches: Callable[[WsMessage], None] | None = None) -> WsMessage:
+        """EXPECT: the first message that `matches` does not fail (the others are skipped), else StepFailed."""
+        socket = self.open_ws("EXPECT")
+        deadline = time.perf_counter() + timeout_s
+        seen, last = 0, None
+        while (left := deadline - time.perf_counter()) > 0:
+            data = next_message(socket, left)
+            if data is None:
+                break
+            seen, last = seen + 1, WsMessage(data, (time.perf_counter() - self.sent_at) * 1000)
+            self.ws_row("messages received", 0)
+            try:
+                if matches is not None:
+                    matches(last)
+            except StepFailed:
+                continue
+            return last
+        shown = f"; last: {last.shown()}" if last is not None else ""
+        raise StepFailed(f"expect {what}: no match in {seen} messages within {timeout_s:g} s{shown}")
+
+    def ws_ping(self, name: str, timeout_s: float) -> None:
+        """PING: the row is the pong's round trip."""
+        started = time.perf_counter()
+        if not ping_pong(self.open_ws("PING"), timeout_s):
+            raise StepFailed(f"PING: no pong within {timeout_s:g} s (timeoutS)")
+        self.ws_row(name, (time.perf_counter() - started) * 1000)
+
+    def ws_close(self, code: int = 1000, reason: str = "") -> None:
+        close_websocket(self.open_ws("CLOSE"), code, reason)
+        self.ws = None
+'''
 _COOKIE_METHOD = [
     "",
     "    def cookie(self, response: FastResponse, name: str) -> str | None:",
@@ -1121,6 +1466,22 @@ _REQUEST_METHOD_TAIL = [
     "                raise",
     "            response.success()",
 ]
+
+
+def _http_steps(plan: Plan) -> list[fleet_pb2.HttpStep]:
+    """The set-up's steps and every task's, WebSocket steps among them."""
+    return list(plan.setup) + [step for task in plan.tasks for step in task.steps]
+
+
+def _has_templates(value: Any) -> bool:
+    """Whether a JSON document holds a template in one of its strings."""
+    if isinstance(value, str):
+        return compile_template(value).constant is None
+    if is_json_list(value):
+        return any(_has_templates(item) for item in value)
+    if is_json_object(value):
+        return any(_has_templates(item) for item in value.values())
+    return False
 
 
 def _timeout(step: fleet_pb2.HttpStep) -> float:

@@ -1,5 +1,6 @@
 """The eject generator: the generated file's templates and checks behave as the plan's, each save source and
-assertion becomes readable Python, and what a plain locustfile cannot express is said, in the file and as warnings."""
+assertion becomes readable Python, WebSocket steps become websocket-client code failing with the plan's messages,
+and what a plain locustfile cannot express is said, in the file and as warnings."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import re
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
 
 from locust_ext.plan.assertions import compile_assertion
 from locust_ext.plan.eject import eject
 from locust_ext.plan.extractors import ResponseView
 from locust_ext.plan.templating import RenderContext
 from locust_ext.plan.validation import parse_plan
+from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure, ws_url
 from locust_ext.proto import fleet_pb2
 
 pytestmark = pytest.mark.unit
@@ -185,3 +188,96 @@ def test_stages_think_times_and_weights_are_kept() -> None:
     assert "self.client.client.cookiejar = None" in text
     assert "# The plan has no host" in text
     assert warnings == []
+
+
+WS_STEPS = [
+    {"name": "open", "ws": {"action": "CONNECT", "url": "/ws/feed?token=${token}", "headers": {"X-Id": "${__userId}"}}},
+    {"ws": {"action": "SEND", "json": {"type": "subscribe", "symbol": "${symbol}"}}},
+    {"ws": {"action": "SEND", "text": "plain"}},
+    {
+        "name": "quote",
+        "ws": {
+            "action": "EXPECT",
+            "timeoutS": 2,
+            "match": [{"on": "JSONPATH", "expr": "$.type", "op": "EQ", "value": "quote"}],
+            "assert": [{"on": "BODY", "op": "CONTAINS", "value": "ACME"}],
+            "save": [{"name": "price", "from": "JSONPATH", "expr": "$.price"}],
+        },
+    },
+    {"ws": {"action": "EXPECT", "timeoutS": 0.5}},
+    {"ws": {"action": "PING"}},
+    {"ws": {"action": "CLOSE", "closeCode": 4000, "reason": "done"}},
+]
+WS_PLAN = {
+    "name": "ws",
+    "host": "http://127.0.0.1:9",
+    "variables": {"symbol": "ACME", "token": "t"},
+    "tasks": [{"name": "t", "steps": WS_STEPS}],
+}
+
+
+def test_websocket_steps_are_plain_websocket_client_code_with_the_plans_rows() -> None:
+    text, warnings = ejected(WS_PLAN)
+    for code in (
+        'self.ws_connect("open", "/ws/feed?token=${token}", headers={"X-Id": "${__userId}"})',
+        'with self.ws_step("SEND", "SEND"):',
+        'self.ws_send(json.dumps(render_json(body, self.variables, self.user_id), separators=(",", ":")))',
+        'self.ws_send("plain")',
+        'message = self.ws_expect("JSONPATH $.type EQ quote", 2.0, matches)',
+        'check_contains("assert BODY CONTAINS", message.text, "ACME")',
+        'self.save("price", text_of(json_at(message, "price")), "JSONPATH $.price")',
+        'self.ws_row("quote", message.round_trip_ms)',
+        'message = self.ws_expect("any message", 0.5)',
+        'self.ws_ping("PING", 10.0)',
+        'self.ws_close(4000, reason="done")',
+        "import websocket",
+    ):
+        assert code in text
+    assert "pip install locust" in text and " websocket-client\n" in text
+    assert warnings == [] and "Nothing in the plan was left out." in text
+    plain, _ = ejected(plan_with({"url": "/"}))
+    assert "websocket" not in plain
+
+
+def test_a_websocket_step_in_the_setup_runs_with_it() -> None:
+    plan = {**WS_PLAN, "setup": [WS_STEPS[0]], "tasks": [{"name": "t", "steps": WS_STEPS[1:3]}]}
+    text, _ = ejected(plan)
+    assert "return self.run_steps(self.open)" in text and "self.setup_done = self.run_steps(self.open)" in text
+
+
+def test_websocket_failures_read_as_the_plans() -> None:
+    generated = module(WS_PLAN)
+    closed = generated["WsClosed"]
+    for code, reason in ((1008, "expected JSON with a type"), (1000, ""), (None, "")):
+        assert str(closed(code, reason).failure("EXPECT")) == str(closed_failure(code, reason, "EXPECT"))
+    step = fleet_pb2.HttpStep()
+    json_format.ParseDict(WS_STEPS[3], step)
+    for last in ('{"type": "trade", "price": 1}', "hello", "x" * 300, b"\x00\x01"):
+        ours = str(CompiledWsStep(step).no_match(3, last))
+        assert ours == "expect JSONPATH $.type EQ quote: no match in 3 messages within 2 s; last: " + (
+            generated["WsMessage"](last, 0).shown()
+        )
+
+
+def test_a_message_is_read_by_the_checks_and_saves_as_a_body() -> None:
+    generated = module(WS_PLAN)
+    message = generated["WsMessage"]('{"type": "quote", "price": 12.5}', 3.0)
+    assert generated["text_of"](generated["json_at"](message, "price")) == "12.5"
+    assert message.text.startswith('{"type"') and message.round_trip_ms == 3.0
+    with pytest.raises(generated["StepFailed"], match="got 'quote'"):
+        generated["check_equal"](
+            "assert JSONPATH $.type EQ", generated["text_of"](generated["json_at"](message, "type")), "trade"
+        )
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("/ws/echo", "http://127.0.0.1:8080"),
+        ("ws/feed?token=a", "https://example.test/base/"),
+        ("wss://other.test/ws", "http://127.0.0.1:8080"),
+        ("/ws/echo", ""),
+    ],
+)
+def test_websocket_urls_are_the_plans(url: str, host: str) -> None:
+    assert module(WS_PLAN)["ws_url"](url, host or None) == ws_url(url, host or None)
