@@ -124,10 +124,14 @@ def locust_steps(master: FleetMaster) -> dict[str, tuple[int, int]]:
     return {row["Name"]: (int(row["Request Count"]), int(row["95%"])) for row in rows if row["Type"] == "GET"}
 
 
-def bucket_width_ms(bounds_ms: list[float], value_ms: float) -> float:
-    """The width of the histogram's bucket that holds `value_ms`."""
+def agreeing_range_ms(bounds_ms: list[float], value_ms: float) -> tuple[float, float]:
+    """Where a histogram's estimate of Locust's percentile `value_ms` may fall: in its bucket, or in the one below.
+
+    Locust counts a percentile down from the slowest request, Prometheus up from the fastest; with many requests
+    of the same rounded time at a bucket's edge, the rank lands at the top of the bucket below (seen: Locust's p95
+    51 ms, Prometheus 45 ms, the upper bound of the bucket under 50-55 ms)."""
     index = next(index for index, bound in enumerate(bounds_ms) if bound >= value_ms)
-    return bounds_ms[index] - (bounds_ms[index - 1] if index > 0 else 0)
+    return (bounds_ms[index - 2] if index > 1 else 0.0), bounds_ms[index]
 
 
 def test_a_real_prometheus_scrapes_the_fleet_and_answers_every_dashboard_query(
@@ -184,5 +188,5 @@ def test_a_real_prometheus_scrapes_the_fleet_and_answers_every_dashboard_query(
     assert set(estimated) == set(expected) == {"health", "slow"}, (estimated, expected)
     bounds_ms = sorted({float(sample["metric"]["le"]) * 1000 for sample in prometheus.query(buckets)})
     for step, (_, locust_ms) in expected.items():
-        width = bucket_width_ms(bounds_ms, locust_ms)
-        assert abs(estimated[step] - locust_ms) <= width, (step, estimated[step], locust_ms, width)
+        low, high = agreeing_range_ms(bounds_ms, locust_ms)
+        assert low <= estimated[step] <= high, (step, estimated[step], locust_ms, (low, high))
