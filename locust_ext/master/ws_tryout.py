@@ -76,7 +76,7 @@ class WsTryout:
 
     def _connect(self, step: CompiledWsStep) -> None:
         if self.connection is not None and not self.connection.closed:
-            step.prepare_connect(self.context, self.host)
+            step.prepare(self.context)  # kept as it is: only its assignments happen
             return
         target = step.prepare_connect(self.context, self.host)
         try:

@@ -45,13 +45,15 @@ class ResponseView:
         content: bytes,
         elapsed_ms: float,
         cookie: Callable[[str], str | None],
+        text: str | None = None,
     ) -> None:
+        """`text`: the body already decoded (a WebSocket text message), so it is not decoded again."""
         self.status = status
         self.headers = headers
         self.content = content
         self.elapsed_ms = elapsed_ms
         self.cookie = cookie
-        self._text: str | None = None
+        self._text = text
         self._json: Any = _MISSING
         self._tree: Any = _MISSING
 

@@ -42,8 +42,13 @@ class WsConnect:
 
 def message_view(message: str | bytes, elapsed_ms: float) -> ResponseView:
     """A message as checks and saves read a response body; text is UTF-8, as the protocol requires."""
-    content = message.encode() if isinstance(message, str) else message
-    return ResponseView(101, _NO_HEADERS, content, elapsed_ms, lambda _name: None)
+    if isinstance(message, str):
+        return ResponseView(101, _NO_HEADERS, message.encode(), elapsed_ms, _no_cookie, message)
+    return ResponseView(101, _NO_HEADERS, message, elapsed_ms, _no_cookie)
+
+
+def _no_cookie(_name: str) -> None:
+    return None
 
 
 def ws_url(url: str, host: str | None) -> str:
@@ -96,8 +101,9 @@ class CompiledWsStep:
 
     def prepare(self, context: RenderContext) -> None:
         """The step's assignments, for the actions that render nothing else."""
-        with _rendering():
-            self._assign(context)
+        if self.assign:
+            with _rendering():
+                self._assign(context)
 
     def matches(self, view: ResponseView, context: RenderContext) -> bool:
         """Whether every `match` check holds for the message (a check naming an unsaved variable does not)."""

@@ -23,7 +23,10 @@ from locust_ext.users.ws_connection import WsClosed, WsConnection, WsOpenFailed
 if TYPE_CHECKING:
     from locust_ext.users.base import PlanUser
 
-Action = fleet_pb2.WebSocketStep.Action
+# The actions as plain ints: a protobuf enum's attribute lookup is a Python call, and these are read every step.
+_CONNECT, _SEND, _EXPECT, _PING = (
+    fleet_pb2.WebSocketStep.Action.Value(name) for name in ("CONNECT", "SEND", "EXPECT", "PING")
+)
 ROW_TYPE = "WS"
 SENT_ROW = "messages sent"
 RECEIVED_ROW = "messages received"
@@ -60,16 +63,16 @@ class WsSteps:
             self.connection = None
 
     def _run(self, step: CompiledWsStep, started_at: float) -> None:
-        if step.action == Action.CONNECT:
+        if step.action == _CONNECT:
             self._connect(step, started_at)
             return
         connection = self._open_connection(step)
         try:
-            if step.action == Action.SEND:
+            if step.action == _SEND:
                 self._send(step, connection)
-            elif step.action == Action.EXPECT:
+            elif step.action == _EXPECT:
                 self._expect(step, connection, started_at)
-            elif step.action == Action.PING:
+            elif step.action == _PING:
                 self._ping(step, connection, started_at)
             else:
                 step.prepare(self.context)
@@ -81,7 +84,7 @@ class WsSteps:
 
     def _connect(self, step: CompiledWsStep, started_at: float) -> None:
         if self.connection is not None and not self.connection.closed:
-            step.prepare_connect(self.context, self.host)  # its assignments still happen
+            step.prepare(self.context)  # kept as it is: only its assignments happen
             return
         target = step.prepare_connect(self.context, self.host)
         started = time.perf_counter()
