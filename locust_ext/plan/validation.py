@@ -485,8 +485,12 @@ _WS_FIELDS = _action_fields()
 # A WebSocket message is a body: it has no status, headers or cookies (the handshake's are not the message's).
 _WS_MESSAGE_TARGETS = ("BODY", "BODY_LENGTH", "JSONPATH", "XPATH")
 _WS_SAVE_SOURCES = ("JSONPATH", "XPATH", "REGEX", "CONST", "RANDOM_INT", "RANDOM_CHOICE")
-_HTTP_ONLY = ("method", "url", "headers", "params", "form", "json", "body", "timeoutS", "followRedirects", "save")
-_HTTP_ONLY_TOO = ("assert", "failOnErrorStatus")
+# An HTTP step's own fields, read from the proto: all but its name, its assignments and `ws` itself.
+_HTTP_ONLY = tuple(
+    field.json_name
+    for field in cast(Descriptor, fleet_pb2.HttpStep.DESCRIPTOR).fields
+    if field.name not in ("name", "assign", "ws")
+)
 
 
 def _check_urls_and_web_socket_steps(data: dict[str, Any], collector: _Collector) -> None:
@@ -497,7 +501,7 @@ def _check_urls_and_web_socket_steps(data: dict[str, Any], collector: _Collector
             if _is_empty(step.get("url")):
                 collector.add(f"{path}.url", "required (an HTTP step's URL; a WebSocket step has `ws` instead)")
             continue
-        for key in (*_HTTP_ONLY, *_HTTP_ONLY_TOO):
+        for key in _HTTP_ONLY:
             if key in step:
                 collector.add(f"{path}.{key}", f"not for a WebSocket step: give it in `ws` ({_ws_fields_hint(ws)})")
         if is_json_object(ws):

@@ -61,10 +61,6 @@ class WsConnection:
             raise WsOpenFailed(f"cannot connect: {error}") from None
         return cls(socket)
 
-    @property
-    def subprotocol(self) -> str:
-        return self._socket.getsubprotocol() or ""
-
     def send(self, message: str | bytes) -> None:
         try:
             if isinstance(message, bytes):
