@@ -1,6 +1,6 @@
 """`locust-fleet eject`: every example plan, and plans of WebSocket steps, ejected, run under plain Locust (a venv
 without locust-fleet) with the same statistics rows and the same kinds of failure as the plan itself under
-locust-fleet; the file passes ruff."""
+locust-fleet, browser journeys and their web vitals included; the file passes ruff."""
 
 from __future__ import annotations
 
@@ -16,14 +16,47 @@ from typing import Any
 
 import pytest
 
+from locust_ext.plan.rows import browser_row, http_row
+from locust_ext.plan.validation import Plan, load_plan
+from locust_ext.proto import fleet_pb2
 from tests.fleet_fixtures import FleetMaster
-from tests.helpers import BIN, LOCUST_FLEET, ROOT, run_fleet
+from tests.helpers import BIN, LOCUST_FLEET, ROOT, FleetRun, run_fleet
 
 pytest_plugins = ("tests.fleet_fixtures",)
 
 PLANS = sorted((ROOT / "examples" / "plans").glob("*.json"))
-# Rows a plan's browser users report; the ejected file has no browser user (its warnings say so).
-BROWSER_TYPES = {"BROWSER", "TTFB", "FCP", "LCP", "CLS"}
+FLEET_LOCUSTFILE = ROOT / "locust_ext" / "locustfile.py"
+# A plan with journeys runs until every step has reported (Chromium starts slowly on a busy machine), at most this long.
+RUN_AT_MOST_S = 120
+# Loaded beside the locustfile of a run (`-f locustfile.py,stop_when_seen.py`): it ends the run as -t does once every
+# (type, name) row of $EJECT_TEST_ROWS has been reported, and a moment later, for Locust's CSV files to count them.
+STOP_WHEN_SEEN = """
+import json
+import os
+
+import gevent
+from locust import events
+
+EXPECTED = {tuple(row) for row in json.loads(os.environ["EJECT_TEST_ROWS"])}
+seen = set()
+
+
+@events.request.add_listener
+def see(request_type, name, **_kwargs):
+    seen.add((request_type, name))
+
+
+@events.init.add_listener
+def stop_when_seen(environment, **_kwargs):
+    def watch():
+        while not EXPECTED <= seen:
+            gevent.sleep(0.2)
+        gevent.sleep(2.5)
+        environment.runner.quit()
+
+    if environment.runner is not None:
+        gevent.spawn(watch)
+"""
 RUFF = [str(BIN / "ruff")]
 RUFF_OPTIONS = ["--isolated", "--line-length", "120"]
 THINK = {"minS": 0.1, "maxS": 0.1}
@@ -87,6 +120,30 @@ WS_STRICT = {
     ],
 }
 WS_PLANS = {"ws-feed": WS_FEED, "ws-strict": WS_STRICT}
+PRICE = "main > section.catalogue > article.card:first-of-type span.price-tag"
+# Browser code the example plans do not make: journeys of one step, think times that differ, timeouts of their own, a
+# URL pattern from a template, calls too long for a line, no session, a proxy, no HTTP task.
+BROWSER_VARIANTS = {
+    "name": "browser-variants",
+    "host": "http://127.0.0.1:8080",
+    "session": False,
+    "proxy": "http://127.0.0.1:3128",
+    "variables": {"page": "shop"},
+    "journeys": [
+        {"name": "one step", "weight": 2, "steps": [{"action": "GOTO", "url": "/${page}"}]},
+        {
+            "name": "long calls",
+            "thinkTime": {"minS": 1, "maxS": 2},
+            "steps": [
+                {"action": "WAIT_FOR_URL", "url": "^.*/${page}$", "timeoutS": 2.5},
+                {"action": "SAVE_TEXT", "selector": PRICE, "saveAs": "price"},
+                {"action": "SAVE_ATTRIBUTE", "selector": PRICE, "value": "data-currency", "saveAs": "currency"},
+                {"action": "ASSERT_TEXT", "selector": PRICE, "value": "${price} ${currency}", "timeoutS": 0.25},
+            ],
+        },
+    ],
+}
+GENERATED_ONLY = {**WS_PLANS, "browser-variants": BROWSER_VARIANTS}
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +152,7 @@ def plain_locust(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = tmp_path_factory.mktemp("plain-locust") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     packages = [f"locust=={metadata.version('locust')}", "lxml", "jsonpath-ng", "websocket-client"]
+    packages.append(f"playwright=={metadata.version('playwright')}")  # the browser user; Chromium is Debian's
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *packages], check=True, timeout=600)
     found = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import locust_ext"], capture_output=True, cwd=venv, timeout=60
@@ -111,12 +169,16 @@ def eject_file(plan: Path, output: Path) -> str:
     return result.stderr
 
 
-def run_plain(locust: Path, locustfile: Path, host: str, users: int, seconds: int) -> tuple[set, set]:
-    """Rows (type, name) and failures (type, name, message with numbers as N) of a headless run of `locustfile`."""
+def run_plain(
+    locust: Path, locustfile: Path, host: str, users: int, seconds: int, *, beside: Path | None = None
+) -> tuple[set, set]:
+    """Rows (type, name) and failures (type, name, message with numbers as N) of a headless run of `locustfile`
+    (with the locustfile `beside` loaded too)."""
     prefix = locustfile.parent / "plain"
-    command = [str(locust), "-f", str(locustfile), "--headless", "-u", str(users), "-r", str(users)]
+    files = f"{locustfile},{beside}" if beside else str(locustfile)
+    command = [str(locust), "-f", files, "--headless", "-u", str(users), "-r", str(users)]
     command += ["-t", f"{seconds}s", "-H", host, "--csv", str(prefix), "--only-summary"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=locustfile.parent)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, cwd=locustfile.parent)
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     stats = read_csv(Path(f"{prefix}_stats.csv"))
     failures = read_csv(Path(f"{prefix}_failures.csv"))
@@ -136,23 +198,53 @@ def kind(message: str) -> str:
 
 @pytest.mark.parametrize("plan", PLANS, ids=[plan.stem for plan in PLANS])
 def test_an_ejected_plan_reports_the_rows_and_failures_of_the_plan(
-    plan: Path, tmp_path: Path, demo_app: str, plain_locust: Path
+    plan: Path, tmp_path: Path, demo_app: str, plain_locust: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     locustfile = tmp_path / "locustfile.py"
     warnings = eject_file(plan, locustfile)
-    users = 4 if plan.stem == "demo-browser" else 3  # the browser plan keeps 2 users for its journeys
+    if load_plan(plan).journeys:
+        fleet, rows, failures = run_both_until_every_row(plan, locustfile, demo_app, plain_locust, monkeypatch)
+        assert {"BROWSER", "TTFB", "FCP", "LCP", "CLS"} <= {row_type for row_type, _ in rows}
+        assert warnings.startswith("warning: journeys: locust-fleet's memory guard"), warnings
+    else:
+        fleet = run_fleet(tmp_path, plan, users=3, seconds=5, extra=("-H", demo_app))
+        rows, failures = run_plain(plain_locust, locustfile, demo_app, 3, 5)
 
-    fleet = run_fleet(tmp_path, plan, users=users, seconds=5, extra=("-H", demo_app))
-    rows, failures = run_plain(plain_locust, locustfile, demo_app, users, 5)
+    assert rows == set(fleet.typed_stats), fleet.explain()
+    assert failures == {(row["Method"], row["Name"], kind(row["Error"])) for row in fleet.failures}, fleet.explain()
 
-    fleet_rows = {key for key in fleet.typed_stats if key[0] not in BROWSER_TYPES}
-    fleet_failures = {(row["Method"], row["Name"], kind(row["Error"])) for row in fleet.failures}
-    fleet_failures = {failure for failure in fleet_failures if failure[0] not in BROWSER_TYPES}
-    assert rows == fleet_rows, fleet.explain()
-    assert failures == fleet_failures, fleet.explain()
-    if "journeys" in plan.read_text():
-        assert "browser journeys are not ejected" in warnings
-        assert "Not ejected:" in locustfile.read_text()
+
+def run_both_until_every_row(
+    plan: Path, locustfile: Path, host: str, plain_locust: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FleetRun, set, set]:
+    """A plan with journeys, run by locust-fleet until every step has reported, then ejected until it has reported
+    every row locust-fleet did (web vitals included): a busy machine makes either slow, never short of a row."""
+    work = locustfile.parent
+    stopper = work / "stop_when_seen.py"
+    stopper.write_text(STOP_WHEN_SEEN)
+    users = 4  # the browser plan keeps 2 of them for its journeys
+    monkeypatch.setenv("EJECT_TEST_ROWS", json.dumps(sorted(step_rows(load_plan(plan)))))
+    fleet = run_fleet(
+        work,
+        plan,
+        users=users,
+        seconds=RUN_AT_MOST_S,
+        extra=("-H", host),
+        locustfile=Path(f"{FLEET_LOCUSTFILE},{stopper}"),
+        timeout=RUN_AT_MOST_S + 60,
+    )
+    monkeypatch.setenv("EJECT_TEST_ROWS", json.dumps(sorted(fleet.typed_stats)))
+    rows, failures = run_plain(plain_locust, locustfile, host, users, RUN_AT_MOST_S, beside=stopper)
+    return fleet, rows, failures
+
+
+def step_rows(plan: Plan) -> set[tuple[str, str]]:
+    """The (type, name) row of every step: HTTP steps (the setup's too) and browser steps."""
+    http = [*plan.setup, *(step for task in plan.tasks for step in task.steps)]
+    rows = {
+        ("WS" if step.HasField("ws") else fleet_pb2.HttpStep.Method.Name(step.method), http_row(step)) for step in http
+    }
+    return rows | {("BROWSER", browser_row(step)) for journey in plan.journeys for step in journey.steps}
 
 
 @pytest.mark.parametrize("name", WS_PLANS)
@@ -189,10 +281,10 @@ def write_plan(work: Path, plan: dict[str, Any]) -> Path:
     return path
 
 
-@pytest.mark.parametrize("plan", [*PLANS, *WS_PLANS], ids=[plan.stem for plan in PLANS] + list(WS_PLANS))
+@pytest.mark.parametrize("plan", [*PLANS, *GENERATED_ONLY], ids=[plan.stem for plan in PLANS] + list(GENERATED_ONLY))
 def test_an_ejected_plan_passes_ruff(plan: Path | str, tmp_path: Path) -> None:
     locustfile = tmp_path / "locustfile.py"
-    eject_file(write_plan(tmp_path, WS_PLANS[plan]) if isinstance(plan, str) else plan, locustfile)
+    eject_file(write_plan(tmp_path, GENERATED_ONLY[plan]) if isinstance(plan, str) else plan, locustfile)
     rules = ["--select", "E,F,W,I,UP,B,SIM,RUF"]
     check = subprocess.run([*RUFF, "check", *RUFF_OPTIONS, *rules, str(locustfile)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout

@@ -2,10 +2,11 @@
 
 Each HTTP step becomes a method that sends one request under the step's statistics row name, with its checks and
 saves as plain Python; each WebSocket step a method that runs it with websocket-client on the user's one connection;
-each task a `@task` method that runs its steps until one fails. The generated file carries the few helpers it needs
-(template rendering, data sets, the checks it uses, the WebSocket calls) and nothing else. What the file cannot
-express (browser journeys, thresholds, calibration, the fleet's rate split) is listed in its docstring, said where it
-would have been, and returned as warnings.
+each task a `@task` method that runs its steps until one fails. Browser journeys become a Playwright user, one method
+per journey and one block per step (the runtime it carries is in `eject_browser.py`). The generated file carries the
+few helpers it needs (template rendering, data sets, the checks it uses, the WebSocket calls) and nothing else. What
+the file cannot express (thresholds, calibration, the fleet's rate split, parts of the browser runtime) is listed in
+its docstring, said where it would have been, and returned as warnings.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from locust_ext.plan import eject_browser
 from locust_ext.plan.extractors import parse_choice_list, parse_int_range
-from locust_ext.plan.rows import check_text, http_row, ws_row
+from locust_ext.plan.rows import browser_row, check_text, http_row, ws_row
 from locust_ext.plan.templating import compile_template
 from locust_ext.plan.validation import Plan, is_json_list, is_json_object, whole_numbers
 from locust_ext.proto import fleet_pb2
@@ -34,6 +36,7 @@ _Target = fleet_pb2.Assertion.Target
 _Op = fleet_pb2.Assertion.Op
 _Mode = fleet_pb2.DataSet.Mode
 _WsAction = fleet_pb2.WebSocketStep.Action
+_BrowserAction = fleet_pb2.BrowserStep.Action
 _DEFAULT_TIMEOUT_S = 30.0
 _DEFAULT_PING_TIMEOUT_S = 10.0
 _URL_PARTS = ("urllib.parse.urlsplit", "urllib.parse.urlunsplit")
@@ -64,6 +67,8 @@ _KNOWN_FIELDS = {
     | {"follow_redirects", "save", "asserts", "fail_on_error_status", "assign", "ws"},
     "WebSocketStep": {"action", "url", "headers", "subprotocols", "timeout_s", "text", "json", "binary", "match"}
     | {"save", "asserts", "close_code", "reason"},
+    "Journey": {"name", "weight", "think_time", "steps"},
+    "BrowserStep": {"action", "selector", "value", "url", "save_as", "name", "timeout_s"},
 }
 # Names the user class already has (Locust's and the helpers'): a step or task method must not replace one.
 _TAKEN_NAMES = {
@@ -73,6 +78,8 @@ _TAKEN_NAMES = {
     "ssl_context_factory", "request", "render", "run_chain", "run_steps", "save", "variables", "user_id",
     "user_rows", "setup_done", "feed_iteration", "next_wait", "json_value", "cookie", "rest", "set_row",
     "ws", "sent_at", "ws_step", "ws_row", "open_ws", "ws_connect", "ws_send", "ws_expect", "ws_ping", "ws_close",
+    "begin_iteration", "page", "vitals", "journey_name", "context_options", "journey", "browser_step", "sleep_step",
+    "open_page", "keep_screenshot", "keep_failure_screenshot", "report_vitals", "browser_row", "row",
 }  # fmt: skip
 
 
@@ -644,12 +651,14 @@ def close_websocket(socket: websocket.WebSocket, code: int = 1000, reason: str =
 }
 
 # What the generated file may import: whole modules (`import x`); anything else is a name from a module.
-_STDLIB_MODULES = {"base64", "csv", "io", "itertools", "json", "math", "operator", "random", "re", "ssl", "struct"} | {
+_STDLIB_MODULES = {"asyncio", "base64", "csv", "io", "itertools", "json", "math", "operator", "os", "random", "re"} | {
+    "ssl",
+    "struct",
     "time",
     "uuid",
 }
 _MODULES = _STDLIB_MODULES | {"gevent", "websocket"}
-_STDLIB = _STDLIB_MODULES | {"collections", "contextlib", "http", "typing", "urllib"}
+_STDLIB = _STDLIB_MODULES | {"collections", "contextlib", "http", "pathlib", "typing", "urllib"}
 
 
 @dataclass
@@ -676,6 +685,9 @@ class _Generator:
         self.imports |= {"collections.abc.Iterator", "locust.contrib.fasthttp.FastResponse", "itertools"}
         self.methods: set[str] = set()
         self.user_class = class_name(plan.name)
+        # With journeys, the HTTP and browser users share what the plan's users have in common through a base class.
+        self.plan_class = self.user_class.removesuffix("User") + "Plan"
+        self.browser_class = self.user_class.removesuffix("User") + "BrowserUser"
         # What the checks and saves read: the HTTP response, or (in an EXPECT) the WebSocket message.
         self.subject = "response"
         self.websocket = any(step.HasField("ws") for step in _http_steps(plan))
@@ -701,7 +713,7 @@ class _Generator:
             ]
             for t, task in enumerate(self.plan.tasks)
         ]
-        body = [*self._constants(), *self._user_class(setup, task_steps), *self._journeys(), *self._load_shape()]
+        body = [*self._constants(), *self._user_classes(setup, task_steps), *self._browser(), *self._load_shape()]
         self._note_thresholds_and_secrets()
         helpers = self._helper_code()
         text = "\n".join([*self._docstring(), "", *self._import_lines(), "", *helpers, *body]).rstrip() + "\n"
@@ -721,15 +733,19 @@ class _Generator:
             found.append((f"tasks[{t}]", task))
             steps += [(f"tasks[{t}].steps[{i}]", step) for i, step in enumerate(task.steps)]
         found += steps
-        return found + [(f"{path}.ws", step.ws) for path, step in steps if step.HasField("ws")]
+        found += [(f"{path}.ws", step.ws) for path, step in steps if step.HasField("ws")]
+        for j, journey in enumerate(self.plan.journeys):
+            found.append((f"journeys[{j}]", journey))
+            found += [(f"journeys[{j}].steps[{i}]", step) for i, step in enumerate(journey.steps)]
+        return found
 
     def _docstring(self) -> list[str]:
-        version = _locust_version()
         packages = " ".join(
-            [f"locust=={version}" if version else "locust"]
+            [_pinned("locust")]
             + (["lxml"] if "xpath_text" in self.helpers else [])
             + (["jsonpath-ng"] if "json_find" in self.helpers else [])
             + (["websocket-client"] if self.websocket else [])
+            + ([_pinned("playwright")] if self.plan.journeys else [])
         )
         lines = [
             f'"""Locust test ejected from the locust-fleet plan {self.plan.name!r}.',
@@ -747,6 +763,13 @@ class _Generator:
             lines[-1:-1] = [
                 "WebSocket steps use websocket-client: one connection per user, kept across iterations, with rows of",
                 "type WS (CONNECT: the handshake; EXPECT: from the last SEND to the matching message; PING: the pong).",
+            ]
+        if self.plan.journeys:
+            lines[-1:-1] = [
+                f"Browser journeys run in Chromium through Playwright, in {self.browser_class}: each step is a",
+                "row of type BROWSER, and each page a step loads reports its web vitals as rows of type TTFB, FCP,",
+                "LCP and CLS named `<journey>: <step>`. The Chromium is Debian's (`apt install chromium`) if",
+                "installed, else the one `playwright install chromium` downloads, or the one CHROMIUM names.",
             ]
         if not self.left_out:
             return [*lines, "Nothing in the plan was left out.", '"""']
@@ -818,27 +841,46 @@ class _Generator:
 
     # ---- the HTTP user ----
 
-    def _user_class(self, setup: list[_Step], task_steps: list[list[_Step]]) -> list[str]:
+    def _user_classes(self, setup: list[_Step], task_steps: list[list[_Step]]) -> list[str]:
+        """The HTTP user; with journeys, a base class both users share (the setup, the steps), then the HTTP user."""
         plan = self.plan
-        lines = ["", "", f"class {self.user_class}(FastHttpUser):"]
-        lines += _wrap(f'"""The HTTP tasks of {plan.name!r}, each a chain of steps."""', _INDENT)
-        lines.append("")
+        shared = bool(plan.journeys)
+        lines = ["", "", f"class {self.plan_class if shared else self.user_class}(FastHttpUser):"]
+        if shared:
+            summary = f"What the users of {plan.name!r} share: variables, data set rows, the setup and the HTTP steps."
+            lines += [*_wrap(f'"""{summary}"""', _INDENT), "", "    abstract = True"]
+        else:
+            lines += [*_wrap(f'"""The HTTP tasks of {plan.name!r}, each a chain of steps."""', _INDENT), ""]
         lines.append(f"    host = {py_str(plan.host)}" if plan.host else "    # The plan has no host: give -H/--host.")
-        weight = plan.users.http_weight if plan.users.HasField("http_weight") else 1
-        if not plan.tasks:
-            lines.append("    abstract = True  # the plan has no HTTP tasks")
-        elif weight != 1:
-            lines.append(f"    weight = {weight}")
+        if not shared:
+            lines += self._weight()
         lines += self._timeouts()
         lines += self._proxy()
-        lines += self._wait_time()
+        if not shared:
+            lines += self._wait_time()
         lines += self._init(setup)
-        for task, steps in zip(plan.tasks, task_steps, strict=True):
-            lines += self._task(task, steps)
+        if not shared:
+            lines += self._tasks(task_steps)
         for step in setup + [step for steps in task_steps for step in steps]:
             lines += self._ws_step(step) if step.websocket else self._step(step)
         lines += self._user_helpers(setup)
+        if shared and plan.tasks:
+            lines += ["", "", f"class {self.user_class}({self.plan_class}):"]
+            lines += [*_wrap(f'"""The HTTP tasks of {plan.name!r}, each a chain of steps."""', _INDENT), ""]
+            lines += self._weight() + self._wait_time() + self._tasks(task_steps)
         return lines
+
+    def _weight(self) -> list[str]:
+        users = self.plan.users
+        weight = users.http_weight if users.HasField("http_weight") else 1
+        if not self.plan.tasks:
+            return ["    abstract = True  # the plan has no HTTP tasks"]
+        return [f"    weight = {weight}"] if weight != 1 else []
+
+    def _tasks(self, task_steps: list[list[_Step]]) -> list[str]:
+        return [
+            line for task, steps in zip(self.plan.tasks, task_steps, strict=True) for line in self._task(task, steps)
+        ]
 
     def _timeouts(self) -> list[str]:
         steps = [step for step in _http_steps(self.plan) if not step.HasField("ws")]
@@ -1185,14 +1227,18 @@ class _Generator:
             f"        return self.run_steps({setup_calls})" if setup else "        return True",
             "",
             "    def run_chain(self, *steps: Callable[[], None]) -> None:",
-            '        """One iteration: the steps in order until one fails (the setup first, again while it fails)."""',
+            '        """One iteration of a task: the steps in order until one fails."""',
+            "        if self.begin_iteration():",
+            "            self.run_steps(*steps)",
+            "",
+            "    def begin_iteration(self) -> bool:",
+            '        """Start an iteration: draw data set rows, run the setup again while it fails (False then)."""',
             *feed,
             "        if not self.setup_done:",
             "            self.setup_done = self.run_setup()",
             "            if not self.setup_done:",
             "                time.sleep(1)  # a broken login is not hammered",
-            "                return",
-            "        self.run_steps(*steps)",
+            "        return self.setup_done",
             "",
             "    def run_steps(self, *steps: Callable[[], None]) -> bool:",
             "        try:",
@@ -1233,17 +1279,135 @@ class _Generator:
 
     # ---- what the file cannot express ----
 
-    def _journeys(self) -> list[str]:
-        if not self.plan.journeys:
+    # ---- the browser user: one method per journey, one block per step ----
+
+    def _browser(self) -> list[str]:
+        """The browser runtime and the user that runs the journeys; empty when the plan has none."""
+        plan = self.plan
+        if not plan.journeys:
             return []
-        lines = ["", ""]
-        for index, journey in enumerate(self.plan.journeys):
-            self.warn(
-                f"journeys[{index}] {journey.name!r}: browser journeys are not ejected (they need locust-fleet's "
-                "Chromium runtime and its web-vitals rows); run them with locust-fleet",
-                lines,
-            )
-        return lines
+        self.helpers |= set(eject_browser.HELPERS)
+        self.imports |= set(eject_browser.IMPORTS)
+        steps = [step for journey in plan.journeys for step in journey.steps]
+        longest = max((_browser_timeout(step) for step in steps), default=_DEFAULT_TIMEOUT_S)
+        lines = eject_browser.runtime_code(longest + 10).rstrip("\n").split("\n")
+        lines += ["", ""]
+        self.warn(
+            "journeys: locust-fleet's memory guard (browser users per process by free memory), its health check of a "
+            "page or browser that stops answering (here a browser call is given up after BROWSER_CALL_LIMIT_S) and its "
+            "screenshots page (here the files in ./screenshots)",
+            lines,
+        )
+        lines.append(f"class {self.browser_class}({self.plan_class}):")
+        lines += _wrap(
+            f'"""The journeys of {plan.name!r} in Chromium: each step a row of type BROWSER, each page a step '
+            'loads its web vitals as rows TTFB, FCP, LCP and CLS named `<journey>: <step>`."""',
+            _INDENT,
+        )
+        lines.append("")
+        count = plan.users.browser_count if plan.users.HasField("browser_count") else 1
+        if count:
+            lines.append(f"    fixed_count = {count}  # browsers are expensive: a fixed number across the test")
+        else:
+            lines.append("    abstract = True  # users.browserCount is 0: no browser user")
+        lines += self._journey_waits()
+        lines += [
+            "",
+            "    def on_start(self) -> None:",
+            "        self.page: Page | None = None  # opened at the first journey, kept across iterations",
+            "        self.vitals = PageVitals()",
+            '        self.journey_name = ""',
+            "        super().on_start()  # variables, data set rows and the setup, as for every user of the plan",
+            "",
+            "    def context_options(self) -> dict[str, Any]:",
+            '        """The browser context\'s options: URLs relative to the host, as in the plan\'s steps."""',
+            f"        return {self._context_options()}",
+        ]
+        for journey in plan.journeys:
+            lines += self._journey(journey)
+        session = plan.session if plan.HasField("session") else True
+        return lines + eject_browser.user_methods(session).rstrip("\n").split("\n")
+
+    def _context_options(self) -> str:
+        proxy = f', "proxy": {{"server": {py_str(self.plan.proxy)}}}' if self.plan.proxy else ""
+        return f'{{"base_url": self.host, "ignore_https_errors": True{proxy}}}'
+
+    def _journey_waits(self) -> list[str]:
+        waits = {_journey_wait(journey) for journey in self.plan.journeys}
+        self.imports |= {f"locust.{wait.split('(')[0]}" for wait in waits}
+        if len(waits) == 1:
+            return [f"    wait_time = {waits.pop()}"]
+        return [
+            "",
+            "    def wait_time(self) -> float:",
+            "        # Journeys think for different times: the pause after an iteration is its journey's.",
+            "        return self.next_wait(self)",
+        ]
+
+    def _journey(self, journey: fleet_pb2.Journey) -> list[str]:
+        weight = journey.weight if journey.HasField("weight") else 1
+        lines = ["", f"    @task({weight})" if weight != 1 else "    @task"]
+        lines.append(f"    def {identifier(journey.name, self.methods, 'journey')}(self) -> None:")
+        lines += _wrap(f'"""Journey {_docstring_text(repr(journey.name))}."""', _INDENT * 2)
+        if len({_journey_wait(each) for each in self.plan.journeys}) > 1:
+            lines.append(f"        self.next_wait = {_journey_wait(journey)}")
+        opening = f"        with self.journey({py_str(journey.name)}) as page:"
+        blocks = [self._browser_step(step) for step in journey.steps]
+        if len(blocks) == 1 and blocks[0][0].lstrip().startswith("with "):
+            # One block alone in the journey's: one `with` for both, as ruff wants it.
+            head, *body = blocks[0]
+            return [*lines, opening[:-1] + ", " + head.lstrip().removeprefix("with "), *[line[4:] for line in body]]
+        return [*lines, opening, *[line for block in blocks for line in block]]
+
+    def _browser_step(self, step: fleet_pb2.BrowserStep) -> list[str]:
+        """The step's block: `with self.browser_step(row):` around the Playwright call (a SLEEP is one call)."""
+        row = py_str(browser_row(step))
+        if step.action == _BrowserAction.SLEEP:
+            return [f"{_BLOCK}self.sleep_step({row}, {float(step.value)!r})"]
+        timeout_s = _browser_timeout(step)
+        custom = timeout_s != _DEFAULT_TIMEOUT_S
+        head = _call("with self.browser_step(", [row, *([f"timeout_s={timeout_s!r}"] if custom else [])], "):", _BLOCK)
+        timeout = _number(timeout_s * 1000) if custom else "TIMEOUT_MS"
+        return head + self._browser_action(step, timeout, _BLOCK + _INDENT)
+
+    def _browser_action(self, step: fleet_pb2.BrowserStep, timeout: str, indent: str) -> list[str]:
+        selector, value, url = (template_expr(text) for text in (step.selector, step.value, step.url))
+        action = step.action
+        saved = f"self.variables[{py_str(step.save_as)}] = "
+        if action == _BrowserAction.GOTO:
+            return _browser_call("", "goto", ["page", url, timeout], indent)
+        if action == _BrowserAction.WAIT_FOR_URL:
+            constant = compile_template(step.url).constant
+            if constant is None:  # a regular expression when it renders to one starting with ^
+                pattern = ['re.compile(url) if url.startswith("^") else url', f"timeout={timeout}"]
+                return [f"{indent}url = {url}", *_browser_call("", "page.wait_for_url", pattern, indent)]
+            pattern = [f"re.compile({py_regex(constant)})" if constant.startswith("^") else url, f"timeout={timeout}"]
+            return _browser_call("", "page.wait_for_url", pattern, indent)
+        if action == _BrowserAction.SCREENSHOT:
+            shot = _browser_call("png = ", "page.screenshot", ['type="png"', f"timeout={timeout}"], indent)
+            return [*shot, f"{indent}self.keep_screenshot({py_str(browser_row(step))}, png)"]
+        calls = {
+            _BrowserAction.CLICK: ("", "page.click", [selector, f"timeout={timeout}"]),
+            _BrowserAction.CHECK: ("", "page.check", [selector, f"timeout={timeout}"]),
+            _BrowserAction.WAIT_FOR: (
+                "",
+                "page.wait_for_selector",
+                [selector, 'state="visible"', f"timeout={timeout}"],
+            ),
+            _BrowserAction.ASSERT_VISIBLE: ("", "assert_visible", ["page", selector, timeout]),
+            _BrowserAction.FILL: ("", "page.fill", [selector, value, f"timeout={timeout}"]),
+            _BrowserAction.SELECT: ("", "page.select_option", [selector, value, f"timeout={timeout}"]),
+            _BrowserAction.PRESS: ("", "page.press", [selector, value, f"timeout={timeout}"]),
+            _BrowserAction.ASSERT_TEXT: ("", "assert_text", ["page", selector, value, timeout]),
+            _BrowserAction.SAVE_TEXT: (saved, "text_in", ["page", selector, timeout]),
+            _BrowserAction.SAVE_ATTRIBUTE: (
+                saved,
+                "attribute_of",
+                ["page", selector, value, py_str(step.save_as), timeout],
+            ),
+        }
+        prefix, function, arguments = calls[action]
+        return _browser_call(prefix, function, arguments, indent)
 
     def _note_thresholds_and_secrets(self) -> None:
         if self.plan.thresholds:
@@ -1488,6 +1652,34 @@ def _timeout(step: fleet_pb2.HttpStep) -> float:
     return step.timeout_s if step.HasField("timeout_s") else _DEFAULT_TIMEOUT_S
 
 
+def _browser_timeout(step: fleet_pb2.BrowserStep) -> float:
+    return step.timeout_s if step.HasField("timeout_s") else _DEFAULT_TIMEOUT_S
+
+
+def _journey_wait(journey: fleet_pb2.Journey) -> str:
+    if journey.think_time.max_s > 0:
+        return f"between({journey.think_time.min_s!r}, {journey.think_time.max_s!r})"
+    return "constant(0)"
+
+
+def _number(value: float) -> str:
+    """A number as Python writes it, whole numbers without `.0` (milliseconds for Playwright)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _browser_call(prefix: str, function: str, arguments: list[str], indent: str) -> list[str]:
+    """`prefix` + `BROWSER.run(function(arguments))` as ruff formats it: on one line when it fits, else the call
+    alone on a line (a magic trailing comma keeps it there), else one argument a line."""
+    call = f"{function}({', '.join(arguments)})"
+    if len(indent + prefix + call) + len("BROWSER.run()") <= LINE_LENGTH:
+        return [f"{indent}{prefix}BROWSER.run({call})"]
+    inner = indent + _INDENT
+    if len(inner + call) + 1 <= LINE_LENGTH:
+        return [f"{indent}{prefix}BROWSER.run(", f"{inner}{call},", f"{indent})"]
+    exploded = [f"{inner}{_INDENT}{argument}," for argument in arguments]
+    return [f"{indent}{prefix}BROWSER.run(", f"{inner}{function}(", *exploded, f"{inner}),", f"{indent})"]
+
+
 def _wait_expr(task: fleet_pb2.Task) -> str:
     if task.HasField("iterations_per_s"):
         return f"constant_throughput({task.iterations_per_s!r})"
@@ -1515,7 +1707,10 @@ def _from_imports(names: list[str]) -> list[str]:
     lines: list[str] = []
     for module in sorted(modules):
         imported = sorted(modules[module], key=lambda item: (not item[0].isupper(), item.lower()))
-        lines.append(f"from {module} import {', '.join(imported)}")
+        plain = [name for name in imported if " as " not in name]
+        lines += [f"from {module} import {', '.join(plain)}"] if plain else []
+        # isort gives each renamed import a line of its own, after the module's others.
+        lines += [f"from {module} import {name}" for name in imported if " as " in name]
     return lines
 
 
@@ -1551,8 +1746,9 @@ def _fstring_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
 
 
-def _locust_version() -> str:
+def _pinned(package: str) -> str:
+    """`package==version` as installed here (the version the generated code was written against), else the name."""
     try:
-        return metadata.version("locust")
+        return f"{package}=={metadata.version(package)}"
     except metadata.PackageNotFoundError:
-        return ""
+        return package

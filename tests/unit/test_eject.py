@@ -1,16 +1,23 @@
 """The eject generator: the generated file's templates and checks behave as the plan's, each save source and
 assertion becomes readable Python, WebSocket steps become websocket-client code failing with the plan's messages,
-and what a plain locustfile cannot express is said, in the file and as warnings."""
+journeys become a Playwright user whose failures, vitals and cookies are the plan's, and what a plain locustfile
+cannot express is said, in the file and as warnings."""
 
 from __future__ import annotations
 
 import operator
 import re
+from http.cookiejar import Cookie, CookieJar
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from google.protobuf import json_format
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from locust_ext.browser.actions import LOST_MESSAGES, RenderedStep, describe_error
+from locust_ext.browser.session import playwright_cookies
 from locust_ext.plan.assertions import compile_assertion
 from locust_ext.plan.eject import eject
 from locust_ext.plan.extractors import ResponseView
@@ -18,6 +25,7 @@ from locust_ext.plan.templating import RenderContext
 from locust_ext.plan.validation import parse_plan
 from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure, ws_url
 from locust_ext.proto import fleet_pb2
+from locust_ext.users.vitals import VitalsTracker
 
 pytestmark = pytest.mark.unit
 
@@ -152,13 +160,8 @@ def test_what_cannot_be_expressed_is_warned_about_in_the_file_too() -> None:
         load={"calibrate": calibrate},
     )
     text, warnings = ejected(plan)
-    assert [warning.split(":")[0] for warning in warnings] == [
-        "journeys[0] 'j'",
-        "load.calibrate",
-        "thresholds",
-        "secrets",
-    ]
-    assert "# Not ejected: journeys[0] 'j': browser journeys are not ejected" in text
+    assert [warning.split(":")[0] for warning in warnings] == ["journeys", "load.calibrate", "thresholds", "secrets"]
+    assert "# Not ejected: journeys: locust-fleet's memory guard" in text
     assert "class StepLoad(LoadTestShape):" in text
     docstring = text.split('"""')[1]
     assert all(warning.split(":")[0] in docstring for warning in warnings)
@@ -281,3 +284,180 @@ def test_a_message_is_read_by_the_checks_and_saves_as_a_body() -> None:
 )
 def test_websocket_urls_are_the_plans(url: str, host: str) -> None:
     assert module(WS_PLAN)["ws_url"](url, host or None) == ws_url(url, host or None)
+
+
+JOURNEYS = [
+    {
+        "name": "buy",
+        "weight": 3,
+        "thinkTime": {"minS": 0.2, "maxS": 0.4},
+        "steps": [
+            {"action": "GOTO", "url": "/shop"},
+            {"action": "SAVE_ATTRIBUTE", "selector": "meta[name=csrf]", "value": "content", "saveAs": "csrf"},
+            {"action": "FILL", "selector": "#q", "value": "${term}"},
+            {"action": "PRESS", "selector": "#q", "value": "Enter", "name": "search"},
+            {"action": "WAIT_FOR_URL", "url": "^.*/search"},
+            {"action": "WAIT_FOR_URL", "url": "**/${term}"},
+            {"action": "ASSERT_TEXT", "selector": "#query", "value": "${term}", "timeoutS": 0.5},
+            {"action": "SAVE_TEXT", "selector": ".price", "saveAs": "price"},
+            {"action": "ASSERT_VISIBLE", "selector": "text=${price}"},
+            {"action": "SELECT", "selector": "#topic", "value": "returns"},
+            {"action": "CHECK", "selector": "#subscribe"},
+            {"action": "CLICK", "selector": "button[type=submit]", "name": "send"},
+            {"action": "WAIT_FOR", "selector": "#echo"},
+            {"action": "SLEEP", "value": "0.1"},
+            {"action": "SCREENSHOT", "name": "thanks"},
+        ],
+    },
+    {"name": "look", "steps": [{"action": "GOTO", "url": "/"}]},
+]
+BROWSER_PLAN = {
+    "name": "shop",
+    "host": "http://127.0.0.1:9",
+    "proxy": "http://127.0.0.1:3128",
+    "variables": {"term": "socks"},
+    "tasks": [{"name": "t", "steps": [{"name": "home", "url": "/"}]}],
+    "journeys": JOURNEYS,
+    "users": {"httpWeight": 5, "browserCount": 3},
+}
+
+
+def test_journeys_become_a_playwright_user_with_one_method_each_and_one_block_per_step() -> None:
+    text, warnings = ejected(BROWSER_PLAN)
+    for code in (
+        "pip install locust==",
+        "class ShopPlan(FastHttpUser):",
+        "    abstract = True",
+        "class ShopUser(ShopPlan):\n",
+        "    weight = 5",
+        "class ShopBrowserUser(ShopPlan):",
+        "    fixed_count = 3",
+        '        return {"base_url": self.host, "ignore_https_errors": True, "proxy": {"server": "http://127.0.0.1:3128"',
+        "    @task(3)\n    def buy(self) -> None:",
+        "        self.next_wait = between(0.2, 0.4)",
+        '        with self.journey("buy") as page:',
+        '            with self.browser_step("GOTO /shop"):\n'
+        '                BROWSER.run(goto(page, "/shop", TIMEOUT_MS))',
+        # Too long for one line: the call alone on the next, as ruff formats it.
+        '                self.variables["csrf"] = BROWSER.run(\n'
+        '                    attribute_of(page, "meta[name=csrf]", "content", "csrf", TIMEOUT_MS),\n'
+        "                )\n",
+        'BROWSER.run(page.fill("#q", self.render("${term}"), timeout=TIMEOUT_MS))',
+        '            with self.browser_step("search"):\n                BROWSER.run(page.press("#q", "Enter", timeout',
+        'BROWSER.run(page.wait_for_url(re.compile("^.*/search"), timeout=TIMEOUT_MS))',
+        '                url = self.render("**/${term}")\n',
+        'BROWSER.run(page.wait_for_url(re.compile(url) if url.startswith("^") else url, timeout=TIMEOUT_MS))',
+        '            with self.browser_step("ASSERT_TEXT #query", timeout_s=0.5):\n'
+        '                BROWSER.run(assert_text(page, "#query", self.render("${term}"), 500))',
+        'self.variables["price"] = BROWSER.run(text_in(page, ".price", TIMEOUT_MS))',
+        'BROWSER.run(assert_visible(page, self.render("text=${price}"), TIMEOUT_MS))',
+        'BROWSER.run(page.select_option("#topic", "returns", timeout=TIMEOUT_MS))',
+        'BROWSER.run(page.check("#subscribe", timeout=TIMEOUT_MS))',
+        '            with self.browser_step("send"):\n                BROWSER.run(page.click("button[type=submit]"',
+        'BROWSER.run(page.wait_for_selector("#echo", state="visible", timeout=TIMEOUT_MS))',
+        '            self.sleep_step("SLEEP 0.1", 0.1)',
+        'png = BROWSER.run(page.screenshot(type="png", timeout=TIMEOUT_MS))\n'
+        '                self.keep_screenshot("thanks", png)',
+        # A journey of one step: one `with` for the journey and its step.
+        '        with self.journey("look") as page, self.browser_step("GOTO /"):\n'
+        '            BROWSER.run(goto(page, "/", TIMEOUT_MS))',
+        "BROWSER_CALL_LIMIT_S = 40.0",
+        '"--no-sandbox",',
+    ):
+        assert code in text, code
+    assert re.search(r"pip install locust==\S+ playwright==\S+\n", text)
+    assert [warning.split(":")[0] for warning in warnings] == ["journeys"]
+    assert "clear_cookies" not in text  # the plan keeps its session
+    compile(text, "ejected.py", "exec")
+
+
+def test_a_plan_of_journeys_alone_has_no_http_user_and_a_browser_count_of_0_none_either() -> None:
+    journeys_only = {"name": "shop", "session": False, "journeys": JOURNEYS[1:], "users": {"browserCount": 0}}
+    text, _ = ejected(journeys_only)
+    assert "class ShopUser" not in text and "class ShopPlan(FastHttpUser):" in text
+    assert "class ShopBrowserUser(ShopPlan):" in text and "abstract = True  # users.browserCount is 0" in text
+    assert "BROWSER.run(page.context.clear_cookies())  # session: false" in text
+    assert "    wait_time = constant(0)" in text
+    plain, _ = ejected(plan_with({"url": "/"}))
+    assert "playwright" not in plain and "class UnitUser(FastHttpUser):" in plain
+
+
+class FakePage:
+    """What `browser_failure` and `lost` read of a page."""
+
+    def __init__(self, closed: bool = False, connected: bool = True) -> None:
+        self.closed = closed
+        self.context = SimpleNamespace(browser=SimpleNamespace(is_connected=lambda: connected))
+
+    def is_closed(self) -> bool:
+        return self.closed
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        PlaywrightTimeoutError("Timeout 500ms exceeded.\nCall log:\n  - waiting for locator('#missing')"),
+        PlaywrightError('Page.click: Unexpected token "!" while parsing css selector "!!!".\nCall log: ...'),
+        PlaywrightError("net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/"),
+    ],
+)
+def test_browser_failures_read_as_the_plans(error: Exception) -> None:
+    generated = module(BROWSER_PLAN)
+    step = RenderedStep("CLICK", "CLICK #missing", "#missing", "", "", "", 500)
+    assert generated["browser_failure"](error, FakePage(), 0.5) == describe_error(error, step, None)
+    lost = generated["browser_failure"](error, FakePage(connected=False), 0.5)
+    assert lost == LOST_MESSAGES["closed"] == generated["browser_failure"](error, FakePage(closed=True), 0.5)
+    failed = generated["StepFailed"]("assert TEXT h1 CONTAINS Nope: got 'Shop'")
+    assert generated["browser_failure"](failed, FakePage(), 0.5) == str(failed)
+
+
+def test_the_vitals_of_each_page_are_reported_as_the_plans() -> None:
+    generated = module(BROWSER_PLAN)
+    ours, theirs = VitalsTracker(), generated["PageVitals"]()
+
+    def document(doc: str, url: str = "http://127.0.0.1:9/shop", **values: Any) -> dict[str, Any]:
+        return {"id": doc, "url": url, "ttfb": 12, "fcp": 80, "lcp": 120, "cls": 0.05, **values}
+
+    reads = [
+        (document("blank", "about:blank", ttfb=None, fcp=None, lcp=None, cls=0), "j: GOTO /shop"),
+        (document("1", fcp=None, lcp=None), "j: FILL #q"),
+        (document("1"), "j: search"),
+        (None, "j: SAVE_TEXT .price"),
+        (document("2", "http://127.0.0.1:9/search"), "j: SCREENSHOT"),
+    ]
+    expected, got = [], []
+    for read, step in reads:
+        expected += [(report.row_name, report.values) for report in ours.before_step(read, step)]
+        got += [(row, generated["vitals_of"](values)) for row, values in theirs.before_step(read, step)]
+    final = document("2", "http://127.0.0.1:9/search", lcp=300, cls=0)
+    expected += [(report.row_name, report.values) for report in ours.journey_ended(final)]
+    got += [(row, generated["vitals_of"](values)) for row, values in theirs.journey_ended(final)]
+    got = [(row, values) for row, values in got if values]  # the blank page has no vitals: no rows
+    assert got == expected
+    assert [row for row, _ in got] == ["j: GOTO /shop", "j: SAVE_TEXT .price"]  # a read that failed counts as a step
+
+
+def test_the_setups_cookies_reach_the_browser_as_the_plans() -> None:
+    jar = CookieJar()
+    for name, domain, specified in (("session", "localhost.local", False), ("id", ".example.test", True)):
+        jar.set_cookie(
+            Cookie(
+                version=0,
+                name=name,
+                value="v",
+                port=None,
+                port_specified=False,
+                domain=domain,
+                domain_specified=specified,
+                domain_initial_dot=domain.startswith("."),
+                path="/",
+                path_specified=True,
+                secure=False,
+                expires=None,
+                discard=True,
+                comment=None,
+                comment_url=None,
+                rest={"HttpOnly": ""},
+            )
+        )
+    assert module(BROWSER_PLAN)["browser_cookies"](jar) == playwright_cookies(jar)
