@@ -69,16 +69,20 @@ class CompiledWsStep:
         self.action = ws.action
         self.name = http_row(step)
         self.assign = TemplateMap(dict(step.assign))
+        # Read on every step of every iteration: plain attributes spare the runtime a call each.
+        self.has_assign = bool(step.assign)
         self.url = compile_template(ws.url)
         self.headers = TemplateMap(dict(ws.headers))
         self.subprotocols = list(ws.subprotocols)
         self.timeout_s = ws.timeout_s if ws.HasField("timeout_s") else _default_timeout(ws.action)
-        self.message = _compile_message(ws)
+        # A message without templates is sent as it is, rendering nothing.
+        self.message, self.constant_message = _compile_message(ws)
         self.match: list[Check] = [compile_assertion(check) for check in ws.match]
         self.match_label = " and ".join(check_text(check) for check in ws.match)
         self.checks: list[Check] = [compile_assertion(check) for check in ws.asserts]
         self.check_labels = [assertion_label(check) for check in ws.asserts]
         self.saves = compile_saves(ws.save)
+        self.verifies = bool(self.checks or self.saves)
         self.close_code = ws.close_code if ws.HasField("close_code") else NORMAL_CLOSURE
         self.reason = ws.reason
 
@@ -95,19 +99,24 @@ class CompiledWsStep:
 
     def prepare_message(self, context: RenderContext) -> str | bytes:
         """The message a SEND sends: text (text or JSON) or bytes (binary)."""
+        if self.constant_message is not None and not self.has_assign:
+            return self.constant_message
         with _rendering():
             self._assign(context)
             return self.message(context)
 
     def prepare(self, context: RenderContext) -> None:
         """The step's assignments, for the actions that render nothing else."""
-        if self.assign:
+        if self.has_assign:
             with _rendering():
                 self._assign(context)
 
     def matches(self, view: ResponseView, context: RenderContext) -> bool:
         """Whether every `match` check holds for the message (a check naming an unsaved variable does not)."""
-        return all(check(view, context) is None for check in self.match)
+        for check in self.match:  # noqa: SIM110 - a loop: all() over a generator costs a call per message
+            if check(view, context) is not None:
+                return False
+        return True
 
     def verify(self, view: ResponseView, context: RenderContext) -> None:
         """Check the matching message and save values from it; raises StepFailure at the first problem."""
@@ -131,7 +140,7 @@ class CompiledWsStep:
         return StepFailure(f"expect {what}: no match in {seen} messages within {self.timeout_s:g} s{tail}")
 
     def _assign(self, context: RenderContext) -> None:
-        if self.assign:
+        if self.has_assign:
             context.variables.update(self.assign.render(context))
 
 
@@ -156,14 +165,15 @@ class _rendering:
 MessageRenderer = Callable[[RenderContext], "str | bytes"]
 
 
-def _compile_message(ws: fleet_pb2.WebSocketStep) -> MessageRenderer:
+def _compile_message(ws: fleet_pb2.WebSocketStep) -> tuple[MessageRenderer, str | bytes | None]:
+    """How a SEND renders its message, and the message itself when it has no template."""
     if ws.HasField("text"):
         template = compile_template(ws.text)
-        return template.render
+        return template.render, template.constant
     if ws.HasField("json"):
-        return JsonTemplate(whole_numbers(json_format.MessageToDict(ws.json))).render
+        return JsonTemplate(whole_numbers(json_format.MessageToDict(ws.json))).render, None
     binary = base64.b64decode(ws.binary) if ws.binary else b""
-    return lambda _context: binary
+    return lambda _context: binary, binary
 
 
 def _default_timeout(action: int) -> float:

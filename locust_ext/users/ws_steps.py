@@ -48,9 +48,14 @@ class WsSteps:
         self.sent_at = time.perf_counter()
 
     def run(self, step: CompiledWsStep) -> bool:
+        if step.action == _CONNECT and not step.has_assign and self._open():
+            return True  # the connection is kept as it is: nothing to do, nothing to report
         started_at, started = time.time(), time.perf_counter()
         try:
-            self._run(step, started_at)
+            if step.action == _CONNECT:
+                self._connect(step, started_at)
+            else:
+                self._on_connection(step, started_at)
         except StepFailure as failure:
             elapsed_ms = (time.perf_counter() - started) * 1000
             self.user.fire_request(ROW_TYPE, step.name, elapsed_ms, started_at, self._masked(failure))
@@ -62,11 +67,10 @@ class WsSteps:
             self.connection.close()
             self.connection = None
 
-    def _run(self, step: CompiledWsStep, started_at: float) -> None:
-        if step.action == _CONNECT:
-            self._connect(step, started_at)
-            return
-        connection = self._open_connection(step)
+    def _on_connection(self, step: CompiledWsStep, started_at: float) -> None:
+        connection = self.connection
+        if connection is None or connection.closed:
+            raise StepFailure(f"{step.action_name}: no open connection (a CONNECT before it failed or was closed)")
         try:
             if step.action == _SEND:
                 self._send(step, connection)
@@ -82,8 +86,11 @@ class WsSteps:
             self.connection = None
             raise closed_failure(closed.code, closed.reason, step.action_name) from None
 
+    def _open(self) -> bool:
+        return self.connection is not None and not self.connection.closed
+
     def _connect(self, step: CompiledWsStep, started_at: float) -> None:
-        if self.connection is not None and not self.connection.closed:
+        if self._open():
             step.prepare(self.context)  # kept as it is: only its assignments happen
             return
         target = step.prepare_connect(self.context, self.host)
@@ -96,11 +103,6 @@ class WsSteps:
             raise StepFailure(f"CONNECT {target.url}: {error}") from None
         self.user.fire_request(ROW_TYPE, step.name, (time.perf_counter() - started) * 1000, started_at, url=target.url)
 
-    def _open_connection(self, step: CompiledWsStep) -> WsConnection:
-        if self.connection is None or self.connection.closed:
-            raise StepFailure(f"{step.action_name}: no open connection (a CONNECT before it failed or was closed)")
-        return self.connection
-
     def _send(self, step: CompiledWsStep, connection: WsConnection) -> None:
         message = step.prepare_message(self.context)
         connection.send(message)
@@ -108,7 +110,8 @@ class WsSteps:
         self.user.fire_request(ROW_TYPE, SENT_ROW, 0, time.time())
 
     def _expect(self, step: CompiledWsStep, connection: WsConnection, started_at: float) -> None:
-        step.prepare(self.context)
+        if step.has_assign:
+            step.prepare(self.context)
         deadline = time.perf_counter() + step.timeout_s
         seen, last = 0, None
         while (left := deadline - time.perf_counter()) > 0:
@@ -121,7 +124,8 @@ class WsSteps:
             round_trip_ms = (received - self.sent_at) * 1000
             view = message_view(message, round_trip_ms)
             if step.matches(view, self.context):
-                step.verify(view, self.context)
+                if step.verifies:
+                    step.verify(view, self.context)
                 self.user.fire_request(ROW_TYPE, step.name, round_trip_ms, started_at)
                 return
         raise step.no_match(seen, last)
