@@ -490,6 +490,40 @@ def test_busy_agents_cannot_be_selected_and_say_why(
         master.api("POST", "/release", {"agents": "all"})
 
 
+def test_an_elastic_deploy_from_the_page_takes_in_an_agent_that_registers_later(
+    browser: PageBrowser, master: FleetMaster, agent: AgentProcess, tmp_path: Path
+) -> None:
+    name = "page-elastic"
+    assert master.api("PUT", f"/plans/{name}", demo_plan("http://127.0.0.1:9") | {"name": name})[0] == 200
+    late: list[AgentProcess] = []
+
+    async def scenario(page: Page) -> None:
+        await page.goto(fleet_url(master, name))
+        await open_tab(page, "Agents & run")
+        await page.get_by_label("Elastic", exact=True).check()
+        await at(page, "agents").fill("zone=late")
+        await page.get_by_label("Processes per agent").fill("1")
+        await page.get_by_role("button", name=f"Deploy {name} to agents matching zone=late").click()
+        banner = page.get_by_role("status", name="Elastic run")
+        await expect(banner).to_contain_text("agents matching zone=late join as they register (0 taken so far)")
+        labels = ("--labels", "zone=late")
+        late.append(AgentProcess(master.etcd, master.prefix, tmp_path / "late.log", "page-late", labels))
+        row = page.locator('tr[data-agent="page-late"]')
+        await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+        await expect(row.locator("[data-label]")).to_have_text("zone=late")
+        await expect(banner).to_contain_text("(1 taken so far)")
+        await expect(page.locator(f'tr[data-agent="{AGENT_ID}"]')).to_contain_text("idle")
+        await page.get_by_role("button", name="Release all", exact=True).click()
+        await expect(banner).to_be_hidden(timeout=30_000)
+
+    try:
+        browser.run(scenario)
+    finally:
+        master.api("POST", "/release", {"agents": "all"})
+        for process in late:
+            process.close()
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_follows_locusts_theme_and_fits_1280x800(browser: PageBrowser, master: FleetMaster, theme: str) -> None:
     async def scenario(page: Page) -> tuple[str, int, str]:

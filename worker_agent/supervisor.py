@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from locust_ext.wire.protocol import AGENT_ID_ENV, WORKER_INDEX_ENV
+from locust_ext.wire.protocol import AGENT_ID_ENV, WORKER_INDEX_ENV, WORKER_PLAN_ENV
 from worker_agent.state import WorkerInfo
 
 MAX_RESTARTS = 3
@@ -189,8 +189,6 @@ class WorkerSpec:
             self.master_host,
             "--master-port",
             str(self.master_port),
-            "--fleet-plan",
-            str(self.plan_file),
         ]
 
 
@@ -218,7 +216,12 @@ class _Worker:
 
     def spawn(self) -> None:
         """Start the process; the first start of a run truncates the log, restarts append to it."""
-        env = {**os.environ, AGENT_ID_ENV: self.spec.agent_id, WORKER_INDEX_ENV: str(self.index)}
+        env = {
+            **os.environ,
+            AGENT_ID_ENV: self.spec.agent_id,
+            WORKER_INDEX_ENV: str(self.index),
+            WORKER_PLAN_ENV: str(self.spec.plan_file),
+        }
         with self.log_path.open("a" if self.process else "w") as log:
             self.process = subprocess.Popen(
                 self.spec.command(),

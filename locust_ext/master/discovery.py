@@ -2,7 +2,8 @@
 
 The directory lists once, then watches from the listed revision, so a change shows within the watch's
 latency. When etcd goes away it says so (`error`), keeps the last known agents, and lists again with
-backoff until etcd is back; it never stops the master.
+backoff until etcd is back; it never stops the master. `agent_changed` fires for every agent put or gone
+(`agent_id`, `agent`: its JSON, None when it left), after the directory has changed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from typing import Any
 
 import gevent
+from locust.event import EventHook
 
 from locust_ext.wire.etcd import Change, Entry, Etcd, EtcdUnavailable
 from locust_ext.wire.protocol import agents_prefix
@@ -32,6 +34,7 @@ class AgentDirectory:
         self._last_healthy = 0.0
         self._greenlet: gevent.Greenlet | None = None
         self._cancel_watch = None
+        self.agent_changed = EventHook()
 
     def start(self) -> None:
         self._greenlet = gevent.spawn(self._run)
@@ -94,16 +97,23 @@ class AgentDirectory:
             agent = _decode(entry.key, entry.value)
             if agent is not None:
                 agents[agent["id"]] = agent
+        gone = self.agents.keys() - agents.keys()
         self.agents = agents
+        for agent_id in gone:
+            self.agent_changed.fire(agent_id=agent_id, agent=None)
+        for agent_id, agent in agents.items():
+            self.agent_changed.fire(agent_id=agent_id, agent=agent)
 
     def _apply(self, change: Change) -> None:
         agent_id = change.key[len(self.key_prefix) :]
         if change.value is None:
             self.agents.pop(agent_id, None)
+            self.agent_changed.fire(agent_id=agent_id, agent=None)
             return
         agent = _decode(change.key, change.value)
         if agent is not None:
             self.agents[agent["id"]] = agent
+            self.agent_changed.fire(agent_id=agent["id"], agent=agent)
 
 
 def _decode(key: str, value: str) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from locust_ext.master.web.hooks import answer_without_delay
 from locust_ext.plugin import master, options, standalone, worker
+from locust_ext.users.process import process_state
 
 __all__ = ["options"]
 
@@ -35,6 +36,7 @@ def on_init(environment: Environment, **_kwargs: Any) -> None:
         master.set_up(environment, runner)
     else:
         standalone.set_up(environment)
+    process_state(environment).set_up.set()
     # What exists now (modules, the compiled plan, the web app) lives as long as the process: frozen, the collector
     # no longer walks it, neither in each full collection during the run nor at exit, where that took a master
     # ~2.5 s of its Ctrl-C (measured: 4.0 s to exit, 1.3 s frozen).

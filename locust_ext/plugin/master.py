@@ -11,6 +11,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import MasterRunner
 
+from locust_ext.master.agent_selection import AgentSelection, SelectionError, parse_flag
 from locust_ext.master.discovery import AgentDirectory
 from locust_ext.master.dispatch import Dispatcher, use_gevent
 from locust_ext.master.fleet import Fleet, FleetError
@@ -92,7 +93,7 @@ def start_fleet(
     if environment.web_ui:
         add_web_ui(environment, fleet)
     if options.fleet_agents:
-        deploy_at_start(environment, fleet, plan, options.fleet_agents)
+        deploy_at_start(environment, fleet, plan, options.fleet_agents, options.fleet_elastic)
 
 
 def grpc_security(options: Any) -> GrpcSecurity:
@@ -116,31 +117,38 @@ def keep_in_store(store: PlanStore, plan: Plan) -> None:
         logger.warning("plan %s not saved to the plan store: %s", plan.name, error)
 
 
-def deploy_at_start(environment: Environment, fleet: Fleet, plan: Plan | None, spec: str) -> None:
-    """Headless: deploy the plan before Locust waits for --expect-workers; release the agents when it quits."""
+def deploy_at_start(environment: Environment, fleet: Fleet, plan: Plan | None, spec: str, elastic: bool) -> None:
+    """Headless: deploy the plan before Locust waits for --expect-workers; release the agents when it quits.
+    Elastic: the run also takes in the matching agents that register later, and releases them too."""
     if plan is None:
         exit_bad_input(["--fleet-agents: needs --fleet-plan, the plan to deploy"])
-    ids = "all" if spec == "all" else [agent_id.strip() for agent_id in spec.split(",") if agent_id.strip()]
-    agents = wait_for_agents(fleet, ids)
-    result = fleet.deploy(plan, agents)
-    deployed = [agent for agent in agents if result["results"][agent["id"]]["ok"]]
+    try:
+        selection = parse_flag(spec)
+    except SelectionError as error:
+        exit_bad_input([f"--fleet-agents: {error}"])
+    if elastic and not selection.is_selector:
+        exit_bad_input(["--fleet-elastic: takes --fleet-agents all or labels such as zone=eu, not agent ids"])
+    agents = wait_for_agents(fleet, selection)
+    result = fleet.deploy(plan, agents, elastic=selection if elastic else None)
+    deployed = [agent for agent in agents if result["results"].get(agent["id"], {}).get("ok")]
     if not deployed:
         exit_bad_input([f"--fleet-agents: {agent_id}: {r['message']}" for agent_id, r in result["results"].items()])
 
     @environment.events.quitting.add_listener
     def release_at_quit(**_kwargs: Any) -> None:
-        fleet.release(deployed)
+        ids = {agent["id"] for agent in deployed} | set(fleet.elastic.taken if fleet.elastic is not None else ())
+        fleet.release([agent for agent in fleet.directory.list() if agent["id"] in ids])
 
 
-def wait_for_agents(fleet: Fleet, ids: list[str] | str) -> list[dict[str, Any]]:
+def wait_for_agents(fleet: Fleet, selection: AgentSelection) -> list[dict[str, Any]]:
     deadline = gevent.get_hub().loop.now() + AGENTS_WAIT_S
     while True:
         try:
             if fleet.directory.available:
-                agents = fleet.resolve_agents(ids, "--fleet-agents")
+                agents = fleet.agents_of(selection, "--fleet-agents")
                 if agents:
                     return agents
-                error = FleetError("no agent is registered", "--fleet-agents")
+                error = FleetError(f"no registered agent matches '{selection.text}'", "--fleet-agents")
             else:
                 error = FleetError(fleet.directory.error or "discovery unavailable", "--fleet-agents")
         except FleetError as failure:

@@ -29,10 +29,18 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--fleet-prefix", default=DEFAULT_PREFIX, env_var="LOCUST_FLEET_PREFIX", help="etcd key prefix")
     group.add_argument(
         "--fleet-agents",
-        metavar="all|ID,ID...",
+        metavar="all|KEY=VALUE,...|ID,ID...",
         default="",
         env_var="LOCUST_FLEET_AGENTS",
-        help="Deploy --fleet-plan to these agents at start and release them at quit (master only)",
+        help="Deploy --fleet-plan to these agents (all, those with these labels, or these ids) at start and release "
+        "them at quit (master only)",
+    )
+    group.add_argument(
+        "--fleet-elastic",
+        action="store_true",
+        default=False,
+        env_var="LOCUST_FLEET_ELASTIC",
+        help="With --fleet-agents all or labels: agents that register during the run and match join it",
     )
     group.add_argument(
         "--fleet-calibration-json",

@@ -25,6 +25,7 @@ from locust_ext.users.http import PlanHttpUser
 from locust_ext.users.pacing import TargetRate
 from locust_ext.users.process import process_state
 from locust_ext.users.shapes import plan_shape
+from locust_ext.wire.protocol import WORKER_PLAN_ENV
 
 logger = logging.getLogger(__name__)
 EXIT_BAD_INPUT = 2
@@ -55,7 +56,9 @@ def set_up_plan(environment: Environment) -> PlanSetup:
 
 
 def load_plan_option(options: Any) -> Plan | None:
-    path = options.fleet_plan
+    """The plan of --fleet-plan, or on a worker an agent started, of the file the agent names."""
+    path = os.environ.get(WORKER_PLAN_ENV) if options.worker else None
+    path = path or options.fleet_plan
     if not path:
         if options.headless and not options.worker:
             exit_bad_input(["--fleet-plan: required for a headless run; give the plan JSON file to run"])

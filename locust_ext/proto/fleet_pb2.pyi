@@ -590,6 +590,18 @@ class AgentRecord(_message.Message):
     locust_workers: _containers.RepeatedCompositeFieldContainer[LocustWorker]
     def __init__(self, id: _Optional[str] = ..., address: _Optional[str] = ..., hostname: _Optional[str] = ..., cpus: _Optional[int] = ..., memory_mb: _Optional[int] = ..., capabilities: _Optional[_Iterable[str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., state: _Optional[_Union[AgentRecord.State, str]] = ..., plan: _Optional[str] = ..., run_id: _Optional[str] = ..., message: _Optional[str] = ..., workers: _Optional[_Iterable[_Union[WorkerProcess, _Mapping]]] = ..., version: _Optional[str] = ..., started_at: _Optional[str] = ..., security: _Optional[_Union[AgentSecurity, _Mapping]] = ..., last_seen: _Optional[str] = ..., locust_workers: _Optional[_Iterable[_Union[LocustWorker, _Mapping]]] = ...) -> None: ...
 
+class ElasticRun(_message.Message):
+    __slots__ = ("selector", "plan", "run_id", "taken")
+    SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_FIELD_NUMBER: _ClassVar[int]
+    selector: str
+    plan: str
+    run_id: str
+    taken: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, selector: _Optional[str] = ..., plan: _Optional[str] = ..., run_id: _Optional[str] = ..., taken: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class AgentSecurity(_message.Message):
     __slots__ = ("tls", "client_cert", "token")
     TLS_FIELD_NUMBER: _ClassVar[int]

@@ -22,6 +22,7 @@ from locust_ext.plan.compiled import CompiledChain
 from locust_ext.plan.datasets import DataSetExhausted, DataSetFeeder
 from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
+from locust_ext.users.process import process_state
 
 logger = logging.getLogger(__name__)
 # After a failed setup, wait this long before the user tries it again, so a broken login is not hammered.
@@ -30,6 +31,14 @@ SETUP_RETRY_S = 1.0
 _USER_IDS_PER_WORKER = 1_000_000
 # One counter for every user class of the process, so HTTP and browser users never share an id.
 _user_ids = itertools.count(1)
+# How long a user made before the plugin set its process up waits for it (the plan loads in well under a second).
+SET_UP_WAIT_S = 30.0
+
+
+def wait_for_set_up(environment: Environment) -> None:
+    """A worker that joins a running swarm is sent users as soon as it connects, before Locust's init event has let
+    the plugin load the plan: such a user waits for it."""
+    process_state(environment).set_up.wait(SET_UP_WAIT_S)
 
 
 def next_user_id(environment: Environment) -> int:

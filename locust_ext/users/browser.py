@@ -32,7 +32,7 @@ from locust_ext.plan.rows import browser_row, page_row
 from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext, UndefinedVariable, compile_template
 from locust_ext.proto import fleet_pb2
-from locust_ext.users.base import PlanUser
+from locust_ext.users.base import PlanUser, wait_for_set_up
 from locust_ext.users.http import HttpSteps, plan_network_timeout
 from locust_ext.users.process import process_state
 from locust_ext.users.vitals import FINAL_READ_SCRIPT, INIT_SCRIPT, READ_SCRIPT, VitalsReport, VitalsTracker
@@ -116,6 +116,8 @@ class PlanBrowserUser(PlanUser):
         cls.weight = 0
 
     def __init__(self, environment: Environment) -> None:
+        if self.compiled is None:
+            wait_for_set_up(environment)
         if self.compiled is None:
             raise RuntimeError("PlanBrowserUser has no plan: pass --fleet-plan PATH or deploy a plan to this worker")
         self.plan = self.compiled

@@ -28,7 +28,7 @@ from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
 from locust_ext.plan.ws_steps import CompiledWsStep
 from locust_ext.proto import fleet_pb2
-from locust_ext.users.base import PlanUser
+from locust_ext.users.base import PlanUser, wait_for_set_up
 from locust_ext.users.process import process_state
 from locust_ext.users.ws_steps import WsSteps
 
@@ -64,11 +64,13 @@ class HttpSteps:
         client.client.valid_response_codes = _EVERY_STATUS  # pyright: ignore[reportAttributeAccessIssue]
 
     def run_all(self, steps: list[AnyStep]) -> bool:
-        return all(self.run(step) for step in steps)
+        """Run the steps in order up to the first that fails; False when one did."""
+        for step in steps:  # noqa: SIM110 - a loop: all() over a generator costs a call per step
+            if not (self.ws.run(step) if isinstance(step, CompiledWsStep) else self.run(step)):
+                return False
+        return True
 
-    def run(self, step: AnyStep) -> bool:
-        if isinstance(step, CompiledWsStep):
-            return self.ws.run(step)
+    def run(self, step: CompiledStep) -> bool:
         try:
             request = step.prepare(self.context)
         except StepFailure as failure:
@@ -146,6 +148,8 @@ class PlanHttpUser(PlanUser, FastHttpUser):
             cls.proxy_host = cls.proxy_port = None
 
     def __init__(self, environment: Environment) -> None:
+        if self.compiled is None:
+            wait_for_set_up(environment)
         if self.compiled is None:
             raise RuntimeError("PlanHttpUser has no plan: pass --fleet-plan PATH or deploy a plan to this worker")
         self.plan = self.compiled

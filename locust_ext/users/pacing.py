@@ -17,7 +17,7 @@ from typing import Any
 import gevent
 from locust.runners import MasterRunner, WorkerRunner
 
-from locust_ext.wire.protocol import RATE_MESSAGE
+from locust_ext.wire.protocol import RATE_MESSAGE, RATE_REQUEST_MESSAGE
 
 logger = logging.getLogger(__name__)
 SPLIT_CHECK_S = 0.5
@@ -59,7 +59,17 @@ class RateSplitter:
         self.target = 0.0
         self._sent: tuple[float, int] | None = None
         self._sent_at = 0.0
+        runner.register_message(RATE_REQUEST_MESSAGE, self._on_rate_request)
         gevent.spawn(self._run)
+
+    def _on_rate_request(self, msg: Any, **_kwargs: Any) -> None:
+        """A worker that joined a running swarm missed the share sent as it connected (it was not set up yet)."""
+        workers = self._counted_workers()
+        if workers and self.target:
+            self.runner.send_message(RATE_MESSAGE, {"rps": self.target / workers}, client_id=msg.node_id)
+
+    def _counted_workers(self) -> int:
+        return sum(1 for client in self.runner.clients.values() if client.state != "missing")
 
     def _run(self) -> None:
         while True:
@@ -67,18 +77,18 @@ class RateSplitter:
             gevent.sleep(SPLIT_CHECK_S)
 
     def split(self) -> None:
-        workers = [client for client in self.runner.clients.values() if client.state != "missing"]
+        workers = self._counted_workers()
         if not workers or not self.target:
             self._sent = None
             return
         now = time.monotonic()
-        if self._sent == (self.target, len(workers)) and now - self._sent_at < SPLIT_RESEND_S:
+        if self._sent == (self.target, workers) and now - self._sent_at < SPLIT_RESEND_S:
             return
-        share = self.target / len(workers)
-        if self._sent != (self.target, len(workers)):
-            logger.info("target %g req/s: %g req/s for each of %d workers", self.target, share, len(workers))
+        share = self.target / workers
+        if self._sent != (self.target, workers):
+            logger.info("target %g req/s: %g req/s for each of %d workers", self.target, share, workers)
         self.runner.send_message(RATE_MESSAGE, {"rps": share})
-        self._sent, self._sent_at = (self.target, len(workers)), now
+        self._sent, self._sent_at = (self.target, workers), now
 
 
 class TargetRate:
@@ -94,6 +104,7 @@ class TargetRate:
         self._samples: collections.deque[tuple[float, int]] = collections.deque(maxlen=window)
         if isinstance(runner, WorkerRunner):
             runner.register_message(RATE_MESSAGE, self._on_rate_message)
+            runner.send_message(RATE_REQUEST_MESSAGE)
         else:
             environment.events.test_stop.add_listener(self.report)
         self._sampler: gevent.Greenlet | None = None

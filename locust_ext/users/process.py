@@ -12,6 +12,7 @@ import datetime
 import secrets
 from weakref import WeakKeyDictionary
 
+from gevent.event import Event
 from locust.env import Environment
 
 from locust_ext.browser.runtime import BrowserRuntime, chromium_path
@@ -31,6 +32,9 @@ class ProcessState:
         # Who asked for the next run, when the web UI knows (the --web-login user); else it was "web UI" or "headless".
         self.started_by = ""
         self.pacer = Pacer()
+        # Set once the plugin has set this process up (its init event). A worker that joins a running swarm is sent
+        # users as soon as it connects, which Locust does before that event: their constructors wait for it.
+        self.set_up = Event()
         self.screenshots = ScreenshotStore()
         self.thresholds = RunThresholds()
         self._browser: BrowserRuntime | None = None

@@ -5,9 +5,12 @@ Each is defined here once; both ends import it, so a rename cannot leave one sid
 
 from __future__ import annotations
 
-# Environment variables. An agent gives each Locust worker it starts these two; the worker's plugin reads them.
+# Environment variables. An agent gives each Locust worker it starts these three; the worker's plugin reads them.
 AGENT_ID_ENV = "LOCUST_FLEET_AGENT_ID"
 WORKER_INDEX_ENV = "LOCUST_FLEET_WORKER_INDEX"
+# The plan file the worker runs. Not --fleet-plan: Locust hands a worker the master's own options with its first
+# spawn, which for a worker joining a running swarm comes before the init event that loads the plan.
+WORKER_PLAN_ENV = "LOCUST_FLEET_WORKER_PLAN"
 # Secrets read from the environment (keeps them out of `ps`), on the master and on agents alike.
 TOKEN_ENV = "LOCUST_FLEET_TOKEN"
 ETCD_PASSWORD_ENV = "LOCUST_FLEET_ETCD_PASSWORD"
@@ -16,6 +19,7 @@ ETCD_PASSWORD_ENV = "LOCUST_FLEET_ETCD_PASSWORD"
 WORKER_MESSAGE = "fleet_worker"  # worker → master: {"agent", "index", "pid"}: which agent started it
 SCREENSHOT_MESSAGE = "fleet_screenshot"  # worker → master: a kept screenshot (see browser.screenshots)
 RATE_MESSAGE = "fleet_rate"  # master → workers: {"rps"}: this worker's share of the target rate
+RATE_REQUEST_MESSAGE = "fleet_rate_request"  # worker → master, once set up: send me my share now
 
 # etcd keys, under the prefix (--fleet-prefix, --prefix).
 DEFAULT_PREFIX = "/locust-fleet/"

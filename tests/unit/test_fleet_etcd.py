@@ -11,6 +11,7 @@ from flask import Flask
 from locust.env import Environment
 from locust.runners import MasterRunner
 
+from locust_ext.master.agent_selection import SELECTOR_SYNTAX
 from locust_ext.master.discovery import AgentDirectory
 from locust_ext.master.dispatch import Dispatcher
 from locust_ext.master.fleet import Fleet, FleetError
@@ -29,7 +30,7 @@ PLAN = {"name": "shop", "host": "http://127.0.0.1:9", "tasks": [{"name": "t", "s
 JOURNEYS = {"name": "browse", "journeys": [{"name": "j", "steps": [{"action": "GOTO", "url": "http://127.0.0.1:9/"}]}]}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def master() -> Iterator[Environment]:
     environment = Environment()
     runner = environment.create_master_runner("127.0.0.1", 0)
@@ -92,9 +93,15 @@ def test_a_saved_plan_is_loaded_as_its_message(fleet: Fleet) -> None:
     assert fleet.load_plan("shop").message() == parse_plan(PLAN)
 
 
-@pytest.mark.parametrize("ids", ["a1", [], [1], None, {"a1": True}])
-def test_agents_are_a_list_of_ids_or_all(fleet: Fleet, ids: Any) -> None:
-    assert refusal(fleet.resolve_agents, ids) == ('expected a non-empty list of agent ids (or "all")', "agents", 400)
+@pytest.mark.parametrize("ids", [[], [1], [""], None, "", {"a1": True}])
+def test_agents_are_ids_all_or_labels(fleet: Fleet, ids: Any) -> None:
+    expected = 'expected "all", labels as key=value[,key=value...], or a non-empty list of agent ids'
+    assert refusal(fleet.resolve_agents, ids) == (expected, "agents", 400)
+
+
+def test_a_single_id_is_not_mistaken_for_a_selector(fleet: Fleet) -> None:
+    message, path, _ = refusal(fleet.resolve_agents, "a1")
+    assert (message, path) == ("'a1' is not a selector: expected " + SELECTOR_SYNTAX, "agents")
 
 
 def test_an_unknown_agent_is_named_with_its_place_in_the_list(fleet: Fleet) -> None:
@@ -186,3 +193,25 @@ def test_the_runs_api_refuses_to_compare_runs_of_two_plans_or_without_a_baseline
     assert answer.status_code == 400 and answer.json is not None
     assert answer.json["error"] == "plan 'shop' has no baseline: give ?with=<run id>, or set one"
     assert client.get("/fleet/api/runs/shop-20000101T000000Z-0000").status_code == 404
+
+
+def test_an_elastic_run_takes_in_each_matching_idle_agent_once(fleet: Fleet, deployed: Deployed) -> None:
+    answer = fleet.deploy(parse_plan(PLAN), [], elastic=fleet.selection("zone=eu"))
+    assert answer["elastic"] == {"selector": "zone=eu", "plan": "shop", "runId": answer["runId"], "taken": []}
+    assert deployed.plans == ["shop"]
+
+    def arrives(agent_id: str, state: str = "idle", **labels: str) -> None:
+        agent = {"id": agent_id, "address": "127.0.0.1:9", "state": state, "labels": labels}
+        fleet.directory.agent_changed.fire(agent_id=agent_id, agent=agent)
+
+    arrives("eu-1", zone="eu")
+    arrives("us-1", zone="us")
+    arrives("eu-2", "running", zone="eu")
+    arrives("eu-1", zone="eu")
+    assert fleet.elastic is not None
+    assert list(fleet.elastic.taken) == ["eu-1"]
+    fleet.directory.agent_changed.fire(agent_id="eu-1", agent=None)
+    arrives("eu-2", zone="eu")
+    assert list(fleet.elastic.taken) == ["eu-2"]
+    fleet.release([], fleet.selection("all"))
+    assert fleet.elastic is None

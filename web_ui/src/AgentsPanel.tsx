@@ -7,7 +7,9 @@ import {
   Button,
   Checkbox,
   Chip,
+  FormControlLabel,
   Paper,
+  Switch,
   Table,
   TableBody,
   TableCell,
@@ -56,6 +58,10 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
   const [processes, setProcesses] = useState('0');
   const [outcome, setOutcome] = useState<{ severity: 'success' | 'error'; lines: string[] } | null>(null);
   const [busy, setBusy] = useState(false);
+  // Elastic: the deploy names a selector, and agents that register later and match it join the run.
+  const [elastic, setElastic] = useState(false);
+  const [selector, setSelector] = useState('all');
+  const running = data?.elastic ?? null;
   const selectable = agents.filter((agent) => notSelectable(agent, target) === null).map((agent) => agent.id);
   // An agent that is no longer idle leaves the selection, while rendering: a deploy never goes to a busy one.
   const selectableIds = selectable.join();
@@ -77,8 +83,19 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
       setBusy(false);
     }
   };
-  const deployBlocked = !target ? 'open a plan first' : !target.saved ? 'save the plan first: agents run the saved version' : selected.length === 0 ? 'select idle agents' : null;
+  const deployBlocked = !target
+    ? 'open a plan first'
+    : !target.saved
+      ? 'save the plan first: agents run the saved version'
+      : elastic
+        ? selector.trim() === ''
+          ? 'name the agents: all, or labels such as zone=eu'
+          : null
+        : selected.length === 0
+          ? 'select idle agents'
+          : null;
   const processCount = Number(processes);
+  const deployTo = elastic ? `agents matching ${selector.trim()}` : `${selected.length} agent${selected.length === 1 ? '' : 's'}`;
 
   return (
     <Paper variant="outlined" sx={{ p: 2, mb: 2 }} component="section" aria-label="Agents">
@@ -95,15 +112,28 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
           sx={{ width: 160 }}
           inputProps={{ inputMode: 'numeric', 'data-path': 'processes' }}
         />
+        <Tooltip title="Agents that register during the run and match the selector join it, and take their share of the users and the target rate">
+          <FormControlLabel control={<Switch checked={elastic} onChange={(event) => setElastic(event.target.checked)} />} label="Elastic" />
+        </Tooltip>
+        {elastic && (
+          <TextField
+            label="Agents matching"
+            value={selector}
+            onChange={(event) => setSelector(event.target.value)}
+            helperText="all, or labels: zone=eu,tier=large"
+            sx={{ width: 220 }}
+            inputProps={{ 'data-path': 'agents' }}
+          />
+        )}
         <Tooltip title={deployBlocked ?? ''}>
           <span>
             <Button
               variant="contained"
               startIcon={<RocketLaunchIcon />}
               disabled={Boolean(deployBlocked) || busy || !Number.isInteger(processCount)}
-              onClick={() => target && act(() => api.deploy(target.name, selected, processCount))}
+              onClick={() => target && act(() => api.deploy(target.name, elastic ? selector.trim() : selected, processCount, elastic))}
             >
-              Deploy {target?.name ?? ''} to {selected.length} agent{selected.length === 1 ? '' : 's'}
+              Deploy {target?.name ?? ''} to {deployTo}
             </Button>
           </span>
         </Tooltip>
@@ -120,6 +150,12 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
       {(error || data?.unavailable) && (
         <Alert severity="warning" sx={{ mb: 1 }}>
           {data?.unavailable || error}: the list may be stale; the master keeps retrying etcd.
+        </Alert>
+      )}
+      {running && (
+        <Alert severity="info" sx={{ mb: 1 }} role="status" aria-label="Elastic run">
+          Elastic run {running.runId} of {running.plan}: agents matching <code>{running.selector}</code> join as they register
+          ({running.taken.length} taken so far). <em>Release all</em> ends it.
         </Alert>
       )}
       {outcome && (
@@ -181,6 +217,9 @@ export function AgentsPanel({ target }: { target: DeployTarget | null }) {
                   <Typography variant="caption" color="text.secondary">
                     {agent.hostname}
                   </Typography>
+                  {Object.entries(agent.labels ?? {}).map(([key, value]) => (
+                    <Chip key={key} size="small" variant="outlined" label={`${key}=${value}`} sx={{ ml: 0.5 }} data-label />
+                  ))}
                 </TableCell>
                 <TableCell sx={{ fontFamily: 'monospace', fontSize: 12 }}>{agent.address}</TableCell>
                 <TableCell>{agent.cpus}</TableCell>

@@ -1,5 +1,5 @@
 // The fleet API (same origin, relative to the page at <web base path>/fleet/) and Locust's own routes.
-import type { Agent, Answer, CalibrationResult, Issue, Plan, Screenshot, Schemas, TryOutcome } from './contract';
+import type { Agent, Answer, CalibrationResult, ElasticRun, Issue, Plan, Screenshot, Schemas, TryOutcome } from './contract';
 import type { Schema } from './schema';
 
 export type { Issue } from './contract';
@@ -102,16 +102,18 @@ export const api = {
     });
     return parse<Imported>(response);
   },
-  agents: async (): Promise<{ agents: Agent[]; unavailable: string }> => {
+  agents: async (): Promise<{ agents: Agent[]; elastic: ElasticRun | null; unavailable: string }> => {
     const response = await fetch(`${API}/agents`, { credentials: 'same-origin' });
     if (response.status === 503) {
       const body = (await response.json()) as Answer<'/agents', 'get', 503>;
-      return { agents: body.agents, unavailable: body.error };
+      return { agents: body.agents, elastic: body.elastic, unavailable: body.error };
     }
-    return { agents: (await parse<Answer<'/agents', 'get'>>(response)).agents, unavailable: '' };
+    const body = await parse<Answer<'/agents', 'get'>>(response);
+    return { agents: body.agents, elastic: body.elastic, unavailable: '' };
   },
-  deploy: async (plan: string, agents: string[], processes: number) =>
-    (await call<Answer<'/deploy', 'post'>>('POST', `${API}/deploy`, { plan, agents, processes })).body,
+  // `agents`: ids, or a selector ("all", "zone=eu"), which an elastic run keeps for the agents that register later.
+  deploy: async (plan: string, agents: string[] | string, processes: number, elastic = false) =>
+    (await call<Answer<'/deploy', 'post'>>('POST', `${API}/deploy`, { plan, agents, processes, elastic })).body,
   release: async (agents: string[] | 'all') => (await call<Answer<'/release', 'post'>>('POST', `${API}/release`, { agents })).body,
   rate: async () => (await call<Rate>('GET', `${API}/rate`)).body,
   thresholds: async () => (await call<ThresholdReport>('GET', `${API}/thresholds`)).body,

@@ -21,6 +21,7 @@ export type Assertion = Schemas['Assertion'];
 export type WebSocketStep = Schemas['WebSocketStep'];
 
 export type Agent = Schemas['Agent'];
+export type ElasticRun = Schemas['ElasticRun'];
 export type Screenshot = Schemas['Screenshot'];
 export type CalibrationResult = Schemas['CalibrationResult'];
 export type TryOutcome = Schemas['TryResult'];

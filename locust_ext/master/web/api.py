@@ -95,9 +95,10 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
     @api.get("/agents")
     def list_agents() -> Any:
         agents = fleet.agents()
+        elastic = fleet.elastic.record() if fleet.elastic is not None else None
         if not fleet.directory.available:
-            return jsonify(error=fleet.directory.error, path="", agents=agents), 503
-        return jsonify(agents=agents)
+            return jsonify(error=fleet.directory.error, path="", agents=agents, elastic=elastic), 503
+        return jsonify(agents=agents, elastic=elastic)
 
     @api.get("/plans")
     def list_plans() -> Any:
@@ -201,9 +202,22 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
     @api.post("/deploy")
     def deploy() -> Any:
         body = _json_body()
-        agents = fleet.resolve_agents(body.get("agents"))
+        selection = fleet.selection(body.get("agents"))
+        elastic = body.get("elastic", False)
+        if not isinstance(elastic, bool):
+            raise FleetError("expected true or false", "elastic")
+        if elastic and not selection.is_selector:
+            expected = 'an elastic run takes a selector ("all" or labels such as zone=eu), not agent ids'
+            raise FleetError(expected, "agents")
+        agents = fleet.agents_of(selection)
+        if not agents and not elastic:
+            raise FleetError(f"no registered agent matches '{selection.text}'", "agents")
         stored = fleet.load_plan(body.get("plan"))
-        return jsonify(fleet.deploy(stored.message(), agents, body.get("processes", 0), stored.revision))
+        return jsonify(
+            fleet.deploy(
+                stored.message(), agents, body.get("processes", 0), stored.revision, selection if elastic else None
+            )
+        )
 
     @api.get("/rate")
     def rate() -> Any:
@@ -222,7 +236,8 @@ def create_blueprint(fleet: Fleet, base_path: str, logged_in: Callable[[], bool]
 
     @api.post("/release")
     def release() -> Any:
-        return jsonify(fleet.release(fleet.resolve_agents(_json_body().get("agents"))))
+        selection = fleet.selection(_json_body().get("agents"))
+        return jsonify(fleet.release(fleet.agents_of(selection), selection))
 
     return api
 

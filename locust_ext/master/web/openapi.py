@@ -40,6 +40,16 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[
 _STRING = {"type": "string"}
 _INTEGER = {"type": "integer"}
 _RESULTS = {"type": "object", "additionalProperties": _obj({"ok": {"type": "boolean"}, "message": _STRING})}
+_AGENT_SELECTION = {
+    "description": 'agent ids, "all", or labels as key=value[,key=value...] (every one must match)',
+    "oneOf": [{"type": "array", "items": _STRING, "minItems": 1}, {"type": "string", "minLength": 1}],
+}
+_AGENTS = _obj(
+    {
+        "agents": {"type": "array", "items": _ref("Agent")},
+        "elastic": {"oneOf": [_ref("ElasticRun"), {"type": "null"}]},
+    }
+)
 _PLAN_NAME = {"name": "name", "in": "path", "required": True, "schema": _STRING}
 _RUN_ID = {"name": "id", "in": "path", "required": True, "schema": _STRING}
 _REVISION_HEADER = {"ETag": {"description": "the plan's revision, quoted", "schema": _STRING}}
@@ -49,11 +59,8 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "The live agents, with their Locust workers",
             "responses": {
-                "200": _json(_obj({"agents": {"type": "array", "items": _ref("Agent")}}), "the agents"),
-                "503": _json(
-                    {"allOf": [_ref("Error"), _obj({"agents": {"type": "array", "items": _ref("Agent")}})]},
-                    "etcd is away: the last known agents",
-                ),
+                "200": _json(_AGENTS, "the agents, and the elastic run if one is on"),
+                "503": _json({"allOf": [_ref("Error"), _AGENTS]}, "etcd is away: the last known agents"),
             },
         }
     },
@@ -187,8 +194,12 @@ PATHS: dict[str, Any] = {
                         "schema": _obj(
                             {
                                 "plan": _STRING,
-                                "agents": {"type": "array", "items": _STRING, "minItems": 1},
+                                "agents": _AGENT_SELECTION,
                                 "processes": {"type": "integer", "minimum": 0, "maximum": MAX_PROCESSES},
+                                "elastic": {
+                                    "type": "boolean",
+                                    "description": "with a selector: agents that register later and match it join",
+                                },
                             },
                             ["plan", "agents"],
                         )
@@ -196,7 +207,19 @@ PATHS: dict[str, Any] = {
                 },
             },
             "responses": {
-                "200": _json(_obj({"runId": _STRING, "plan": _STRING, "results": _RESULTS}), "a result per agent"),
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "runId": _STRING,
+                            "plan": _STRING,
+                            "results": _RESULTS,
+                            "elastic": _ref("ElasticRun"),
+                        },
+                        "required": ["runId", "plan", "results"],
+                    },
+                    "a result per agent (and the elastic run)",
+                ),
                 "400": _error("bad request: the path names the field"),
                 "404": _error("no such plan"),
             },
@@ -207,9 +230,7 @@ PATHS: dict[str, Any] = {
             "summary": "Stop the agents' workers",
             "requestBody": {
                 "required": True,
-                "content": {
-                    "application/json": {"schema": _obj({"agents": {"type": "array", "items": _STRING, "minItems": 1}})}
-                },
+                "content": {"application/json": {"schema": _obj({"agents": _AGENT_SELECTION})}},
             },
             "responses": {
                 "200": _json(_obj({"results": _RESULTS}), "a result per agent"),
@@ -347,6 +368,7 @@ _TRY_STEP = _obj(
 # The records the API serves besides plans; each is described from its message, with what it reaches.
 _RECORDS = (
     fleet_pb2.AgentRecord,
+    fleet_pb2.ElasticRun,
     fleet_pb2.Screenshot,
     fleet_pb2.CalibrationResult,
     fleet_pb2.ThresholdReport,
