@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(etcd-server etcd-client nginx-light wrk chromium chromium-headless-shell fonts-liberation iproute2
   prometheus jmeter openjdk-17-jdk-headless)
+# kubectl renders the Kubernetes manifests (tests/test_kubernetes.py): Debian's kubernetes-client, unless a kubectl is
+# there already (Google's `kubectl` package owns the same path, so installing Debian's beside it would fail).
+command -v kubectl >/dev/null || DEBIAN_PACKAGES+=(kubernetes-client)
 PYTHON=${PYTHON:-python3.11}
 
 missing=()
