@@ -28,6 +28,7 @@ from locust_ext.wire.records import record_json
 logger = logging.getLogger(__name__)
 
 SAMPLE_EVERY_S = 5.0
+_MAX_UINT32 = 2**32 - 1
 _State = fleet_pb2.RunRecord.State
 RecordSink = Callable[[dict[str, Any]], None]
 
@@ -112,8 +113,8 @@ class RunRecorder:
                 users=runner.user_count if runner else 0,
                 rps=round((total.num_requests - requests) / seconds, 2),
                 failures_per_s=round((total.num_failures - failures) / seconds, 2),
-                p50_ms=calculate_response_time_percentile(window, counted, 0.5) if counted else None,
-                p95_ms=calculate_response_time_percentile(window, counted, 0.95) if counted else None,
+                p50_ms=_whole_ms(calculate_response_time_percentile(window, counted, 0.5)) if counted else None,
+                p95_ms=_whole_ms(calculate_response_time_percentile(window, counted, 0.95)) if counted else None,
             )
         )
         self._last_sample = (now, total.num_requests, total.num_failures, dict(total.response_times))
@@ -162,7 +163,13 @@ def _shape(plan: fleet_pb2.Plan | None) -> str:
 
 
 def _percentile(entry: StatsEntry, percent: float) -> int | None:
-    return entry.get_response_time_percentile(percent) if entry.num_requests else None
+    return _whole_ms(entry.get_response_time_percentile(percent)) if entry.num_requests else None
+
+
+def _whole_ms(value: float) -> int:
+    """A time as the record keeps it (uint32 ms): a user's locustfile can report any number, and one that does not
+    fit must not stop the run's recording."""
+    return min(max(round(value), 0), _MAX_UINT32)
 
 
 def _steps(environment: Environment) -> list[fleet_pb2.RunStep]:
@@ -177,7 +184,7 @@ def _steps(environment: Environment) -> list[fleet_pb2.RunStep]:
             p90_ms=_percentile(entry, 0.9),
             p95_ms=_percentile(entry, 0.95),
             p99_ms=_percentile(entry, 0.99),
-            max_ms=round(entry.max_response_time) if entry.num_requests else None,
+            max_ms=_whole_ms(entry.max_response_time) if entry.num_requests else None,
         )
         for (name, method), entry in sorted(environment.stats.entries.items())
         if method not in VITALS

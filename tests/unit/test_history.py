@@ -73,6 +73,25 @@ def test_a_run_leaves_a_record_of_its_steps_pages_thresholds_and_samples(environ
     assert sample["p95Ms"] == 400 and sample["users"] == 0 and sample["rps"] > 0
 
 
+def test_a_time_that_does_not_fit_the_record_is_kept_at_its_bound(environment: Environment) -> None:
+    """A locustfile of the user's own can report any response time; recording must go on."""
+    written: list[dict[str, Any]] = []
+    recorder = RunRecorder(environment)
+    recorder.sinks.append(written.append)
+    process_state(environment).start_run()
+    environment.events.test_start.fire(environment=environment)
+    recorder.start("headless")
+    environment.stats.log_request("GET", "list", 2**33, 100)
+    environment.stats.log_request("GET", "pay", -5, 100)
+    environment.events.test_stop.fire(environment=environment)
+    recorder.stop()
+
+    steps = {step["name"]: step for step in written[-1]["steps"]}
+    assert (steps["list"]["p50Ms"], steps["list"]["maxMs"]) == (2**32 - 1, 2**32 - 1)
+    assert (steps["pay"]["p50Ms"], steps["pay"]["maxMs"]) == (0, 0)
+    assert written[-1]["series"][0]["p95Ms"] == 2**32 - 1
+
+
 def record(run_id: str, **steps: dict[str, Any]) -> dict[str, Any]:
     rows = [
         {"name": name, "method": "GET", "requests": 100, "failures": 0, "rps": 50.0, "p50Ms": 20, "p95Ms": 100}
