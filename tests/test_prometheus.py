@@ -117,21 +117,28 @@ def observed_plan(host: str) -> dict[str, Any]:
     }
 
 
-def locust_steps(master: FleetMaster) -> dict[str, tuple[int, int]]:
-    """Locust's own request count and 95th percentile of each HTTP step, from the master's CSV of its statistics."""
+def locust_steps(master: FleetMaster) -> dict[str, tuple[int, tuple[int, int, int]]]:
+    """Locust's own request count and 90th, 95th and 98th percentiles of each HTTP step, from the master's CSV."""
     with urllib.request.urlopen(f"{master.url}/stats/requests/csv", timeout=10) as response:
         rows = list(csv.DictReader(io.StringIO(response.read().decode())))
-    return {row["Name"]: (int(row["Request Count"]), int(row["95%"])) for row in rows if row["Type"] == "GET"}
+    return {
+        row["Name"]: (int(row["Request Count"]), (int(row["90%"]), int(row["95%"]), int(row["98%"])))
+        for row in rows
+        if row["Type"] == "GET"
+    }
 
 
-def agreeing_range_ms(bounds_ms: list[float], value_ms: float) -> tuple[float, float]:
-    """Where a histogram's estimate of Locust's percentile `value_ms` may fall: in its bucket, or in the one below.
+def agreeing_range_ms(bounds_ms: list[float], p90_ms: float, p98_ms: float) -> tuple[float, float]:
+    """Where a histogram's estimate of the 95th percentile may fall, given Locust's 90th and 98th of the same requests:
+    from the bucket below the one holding the 90th to the top of the one holding the 98th.
 
-    Locust counts a percentile down from the slowest request, Prometheus up from the fastest; with many requests
-    of the same rounded time at a bucket's edge, the rank lands at the top of the bucket below (seen: Locust's p95
-    51 ms, Prometheus 45 ms, the upper bound of the bucket under 50-55 ms)."""
-    index = next(index for index, bound in enumerate(bounds_ms) if bound >= value_ms)
-    return (bounds_ms[index - 2] if index > 1 else 0.0), bounds_ms[index]
+    The two tools rank differently (Locust counts a percentile down from the slowest request, Prometheus up from the
+    fastest, then interpolates in a bucket): where few requests sit in the tail with a gap below them, the 95th rank
+    can land buckets apart (seen: Locust's p95 14 ms, Prometheus 6 ms, with most requests at 5-6 ms). Both still
+    read the same ranks, so the estimate lies between neighbouring percentiles, bucketed."""
+    low = next(index for index, bound in enumerate(bounds_ms) if bound >= p90_ms)
+    high = next(index for index, bound in enumerate(bounds_ms) if bound >= p98_ms)
+    return (bounds_ms[low - 2] if low > 1 else 0.0), bounds_ms[high]
 
 
 def test_a_real_prometheus_scrapes_the_fleet_and_answers_every_dashboard_query(
@@ -176,7 +183,7 @@ def test_a_real_prometheus_scrapes_the_fleet_and_answers_every_dashboard_query(
     # second: wait until it has what Locust has.
     totals = 'sum by (step) (locust_fleet_requests_total{plan="observed",method="GET"})'
 
-    def same_counts() -> dict[str, tuple[int, int]] | None:
+    def same_counts() -> dict[str, tuple[int, tuple[int, int, int]]] | None:
         expected = locust_steps(fleet_master)
         scraped = {sample["metric"]["step"]: int(float(sample["value"][1])) for sample in prometheus.query(totals)}
         return expected if scraped == {step: count for step, (count, _) in expected.items()} else None
@@ -187,6 +194,6 @@ def test_a_real_prometheus_scrapes_the_fleet_and_answers_every_dashboard_query(
     estimated = {sample["metric"]["step"]: float(sample["value"][1]) * 1000 for sample in prometheus.query(fleet_p95)}
     assert set(estimated) == set(expected) == {"health", "slow"}, (estimated, expected)
     bounds_ms = sorted({float(sample["metric"]["le"]) * 1000 for sample in prometheus.query(buckets)})
-    for step, (_, locust_ms) in expected.items():
-        low, high = agreeing_range_ms(bounds_ms, locust_ms)
-        assert low <= estimated[step] <= high, (step, estimated[step], locust_ms, (low, high))
+    for step, (_, (p90_ms, p95_ms, p98_ms)) in expected.items():
+        low, high = agreeing_range_ms(bounds_ms, p90_ms, p98_ms)
+        assert low <= estimated[step] <= high, (step, estimated[step], (p90_ms, p95_ms, p98_ms), (low, high))
