@@ -94,7 +94,6 @@ def test_agents_that_register_mid_run_join_carry_load_and_share_the_target(
         wait_until(lambda: len(fleet_master.connected_workers()) == 1, 60, "eu-1's worker", fleet_master.log)
         fleet_master.swarm(USERS, recorder.url)
         wait_until(lambda: len(recorder.requests) > TARGET_RPS, 60, "requests at the target", fleet_master.log)
-        alone = rate_at(recorder, 4)
 
         joining = [start_labelled(start_agent, agent_id, "eu") for agent_id in ("eu-2", "eu-3")]
         join_times = {agent.id: joined_within(fleet_master, agent) for agent in joining}
@@ -110,7 +109,7 @@ def test_agents_that_register_mid_run_join_carry_load_and_share_the_target(
         wait_until(lambda: third in fleet_master.log(), 30, f"the master's split: {third}", fleet_master.log)
         together = rate_at(recorder, 6)
         # The target holds across the change: three workers at a third each pace to it, never far above it.
-        assert 0.6 * TARGET_RPS <= together <= 1.15 * TARGET_RPS, (alone, together)
+        assert 0.6 * TARGET_RPS <= together <= 1.15 * TARGET_RPS, together
         assert outsider.current_value()["state"] == "idle"
         _, listed = fleet_master.api("GET", "/agents")
         assert sorted(listed["elastic"]["taken"]) == ["eu-1", "eu-2", "eu-3"], listed["elastic"]
@@ -158,7 +157,7 @@ def test_headless_elastic_runs_take_in_agents_and_release_them_at_the_end(
     command = [str(LOCUST_FLEET), "--master", "--headless", "--master-bind-host", "127.0.0.1", "--master-bind-port"]
     command += [str(free_port()), "--fleet-etcd", etcd_server.endpoint, "--fleet-prefix", fleet_prefix, "--fleet-plan"]
     command += [str(plan_path), "--fleet-agents", "zone=ci", "--fleet-elastic", "--expect-workers", "1"]
-    command += ["-u", "4", "-r", "4", "-t", "20s", "--only-summary"]
+    command += ["-u", "4", "-r", "4", "-t", "15s", "--only-summary"]
     log_path = tmp_path / "headless.log"
     with log_path.open("w") as log:
         master = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

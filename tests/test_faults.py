@@ -165,6 +165,12 @@ def owned_workers(master: FleetMaster, agent_id: str) -> list[dict[str, Any]]:
     return master.agents().get(agent_id, {}).get("locustWorkers", [])
 
 
+def kept_runs(master: FleetMaster) -> list[dict[str, Any]]:
+    status, body = master.api("GET", f"/runs?plan={PLAN}")
+    assert status == 200, body
+    return body["runs"]
+
+
 def worker_state(master: FleetMaster, worker_id: str) -> str:
     return next((worker["state"] for worker in master.workers() if worker["id"] == worker_id), "gone")
 
@@ -218,6 +224,15 @@ def test_master_killed_mid_run_agents_go_idle_by_themselves_and_a_new_master_run
         start_load(master, ids, demo_app)
         redeploy_s = seconds_since(time.monotonic(), redeployed)
         assert_load_goes_on(master, "under the new master")
+        # The killed master's run, whose record it wrote every 5 s, reads as interrupted once that record is older
+        # than three writes' interval (15 s).
+        interrupted = wait_until(
+            lambda: next((run for run in kept_runs(master) if run["state"] == "interrupted"), None),
+            WITHIN_S,
+            "the killed master's run listed as interrupted",
+            lambda: f"runs: {kept_runs(master)}",
+        )
+        assert interrupted["endedAt"] is None, interrupted
         failed = failed_before_kill + failures(master)
         record(
             kind="fault",
@@ -229,7 +244,8 @@ def test_master_killed_mid_run_agents_go_idle_by_themselves_and_a_new_master_run
             detail=(
                 f"{len(agents)} agents deployed with users swarming for {ZMQ_HANDSHAKE_TIMEOUT_S + 2} s; the master "
                 "was killed and started again at once on the same ports; each agent stopped its orphaned workers and "
-                "went idle by itself, the plans were still in etcd, and the new master deployed to both agents and ran"
+                "went idle by itself, the plans were still in etcd, the new master listed the killed run as "
+                "interrupted, deployed to both agents and ran"
             ),
             agent_idle_s=seconds_since(max(idle.values()), killed),
             master_back_s=master_back_s,

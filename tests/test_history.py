@@ -1,9 +1,8 @@
 """The run history on a master with a real agent: each run's record in etcd outlives the master, compares with
-another run of its plan, and a master killed mid-run leaves its run marked interrupted."""
+another run of its plan (a master killed mid-run leaves its run marked interrupted: tests/test_faults.py)."""
 
 from __future__ import annotations
 
-import signal
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -71,37 +70,6 @@ def test_runs_outlive_the_master_and_compare_with_each_other(
     status, refused = fleet_master.api("GET", f"/runs/{newer['id']}/compare?tolerance=lots")
     assert (status, refused["path"]) == (400, "tolerance"), refused
     assert fleet_master.api("GET", "/runs/fleet-demo-20000101T000000Z-0000")[0] == 404
-
-
-def test_a_master_killed_mid_run_leaves_its_run_marked_interrupted(
-    fleet_master: FleetMaster, start_agent: StartAgent, httpbin: str
-) -> None:
-    assert fleet_master.api("PUT", "/plans/fleet-demo", demo_plan(httpbin))[0] == 200
-    start_agent(agent_id=AGENT_ID, extra=("--processes", "1", "--no-browser")).wait_registered()
-    wait_until(lambda: AGENT_ID in fleet_master.agents(), WITHIN_S, "the agent listed", fleet_master.log)
-    status, body = fleet_master.api("POST", "/deploy", {"plan": "fleet-demo", "agents": [AGENT_ID]})
-    assert status == 200 and body["results"][AGENT_ID]["ok"], body
-    wait_until(lambda: len(fleet_master.connected_workers()) == 1, WITHIN_S, "the worker ready", fleet_master.log)
-    fleet_master.swarm(2, httpbin)
-    # A record is written every 5 s while the run runs: wait for one with requests in it.
-    wait_until(
-        lambda: any(step["requests"] for run in runs(fleet_master) for step in record_of(fleet_master, run)["steps"]),
-        WITHIN_S,
-        "the running run's record written",
-        fleet_master.log,
-    )
-    assert fleet_master.process is not None
-    fleet_master.process.send_signal(signal.SIGKILL)
-    fleet_master.process.wait(timeout=30)
-    fleet_master.process = None
-    fleet_master.start()
-    # Read as interrupted once its last write is older than three writes' interval (15 s).
-    [run] = wait_until(
-        lambda: (listed := runs(fleet_master)) and listed[0]["state"] == "interrupted" and listed,
-        WITHIN_S,
-        "the run listed as interrupted",
-    )
-    assert run["endedAt"] is None
 
 
 def test_a_run_that_ends_while_etcd_is_away_is_kept_once_etcd_is_back(

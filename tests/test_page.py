@@ -132,13 +132,13 @@ async def build_three_step_chain(page: Page, name: str, host: str) -> None:
     await at(page, f"{item}.assert[0].value").fill("${itemId}")
 
 
-async def deploy_to_the_agent(page: Page, name: str) -> Locator:
-    """Deploy the open plan to the test's agent from the page (one process) and wait for its worker; its row."""
+async def deploy_to_the_agent(page: Page, name: str, processes: int = 1) -> Locator:
+    """Deploy the open plan to the test's agent from the page and wait for its workers; its row."""
     row = page.locator(f'tr[data-agent="{AGENT_ID}"]')
     await row.get_by_label(f"Select {AGENT_ID}").check()
-    await page.get_by_label("Processes per agent").fill("1")
+    await page.get_by_label("Processes per agent").fill(str(processes))
     await page.get_by_role("button", name=f"Deploy {name} to 1 agent").click()
-    await expect(row).to_contain_text("1 (ready)", timeout=60_000)
+    await expect(row).to_contain_text(f"{processes} (ready)", timeout=60_000)
     return row
 
 
@@ -667,7 +667,8 @@ def test_a_calibration_is_set_up_run_and_shown_in_the_page(
         await open_tab(page, "Agents & run")
         panel = page.get_by_label("Calibration", exact=True)
         await expect(panel).to_contain_text("Start a run")
-        await deploy_to_the_agent(page, name)
+        # Two workers: the master finds the knee in the figures it gathers from both.
+        await deploy_to_the_agent(page, name, processes=2)
         await page.get_by_role("button", name="Start", exact=True).click()
         await expect(panel.locator("[data-calibration-state]")).to_have_text("running", timeout=30_000)
         # Two steps of 10 s (wall-clock: a busy machine does not make them longer); the rest is slack.
