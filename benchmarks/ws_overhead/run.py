@@ -5,7 +5,9 @@ and wait for its echo, reporting the same rows (`messages sent`, `messages recei
 plan in plan.json (PlanHttpUser via `locust-fleet`) against handwritten_locustfile.py (websocket-client, the same
 library and settings), one Locust process each, the same users and duration, alternating A, B, A, B... in one run
 so that the shared machine's noise falls on both. The echo server shares the two cores, so besides round trips per
-second the figure to compare is the Locust process's CPU per round trip.
+second the figure to compare is the Locust process's CPU per round trip. A third contestant, the hand-written user in
+a process that loads the plugin (handwritten_in_plugin_locustfile.py), tells the plugin's process from the plan's
+steps.
 
 Then the connections one worker process holds: the plan in plan_hold.json (CONNECT, then an EXPECT that waits)
 with 100 and then --hold users against benchmarks/ws_clients' echo server (the demo app admits 1,000 sockets); the
@@ -52,6 +54,14 @@ def contestants(host: str, users: int, seconds: int) -> dict[str, list[str]]:
     return {
         "plan": [str(BIN / "locust-fleet"), "--fleet-plan", str(HERE / "plan.json"), *common],
         "handwritten": [str(BIN / "locust"), "-f", str(HERE / "handwritten_locustfile.py"), *common],
+        "handwritten_in_plugin": [
+            str(BIN / "locust"),
+            "-f",
+            str(HERE / "handwritten_in_plugin_locustfile.py"),
+            "--fleet-plan",
+            str(HERE / "plan.json"),
+            *common,
+        ],
     }
 
 
@@ -117,13 +127,14 @@ def report(
     rate = {name: median(name, "round_trips_per_s") for name in rounds}
     cpu = {name: median(name, "cpu_us_per_round_trip") for name in rounds}
     rate_ratio, cpu_ratio = rate["plan"] / rate["handwritten"], cpu["handwritten"] / cpu["plan"]
+    plugin_cpu_ratio = cpu["handwritten"] / cpu["handwritten_in_plugin"]
     results = {
         "machine": machine(),
         "users": args.users,
         "seconds": args.seconds,
         "rounds": rounds,
         "median": {"round_trips_per_s": rate, "cpu_us_per_round_trip": cpu},
-        "ratio": {"round_trips_per_s": rate_ratio, "cpu": cpu_ratio},
+        "ratio": {"round_trips_per_s": rate_ratio, "cpu": cpu_ratio, "plugin_process_cpu": plugin_cpu_ratio},
         "hold": hold,
         "goal": GOAL,
         "comparisons": [
@@ -162,9 +173,14 @@ def report(
             f"| {cpu['plan']:,.0f} | {shown('plan', 'cpu_us_per_round_trip', 0)} |",
             f"| hand-written user | {rate['handwritten']:,.0f} | {shown('handwritten', 'round_trips_per_s', 0)} "
             f"| {cpu['handwritten']:,.0f} | {shown('handwritten', 'cpu_us_per_round_trip', 0)} |",
+            f"| hand-written user, in a process with the plugin | {rate['handwritten_in_plugin']:,.0f} "
+            f"| {shown('handwritten_in_plugin', 'round_trips_per_s', 0)} | {cpu['handwritten_in_plugin']:,.0f} "
+            f"| {shown('handwritten_in_plugin', 'cpu_us_per_round_trip', 0)} |",
             "",
             f"Ratios plan / hand-written: round trips **{rate_ratio:.2f}**, CPU per round trip (hand-written / plan) "
-            f"**{cpu_ratio:.2f}** (goal ≥ {GOAL:.2f}: {verdict}).",
+            f"**{cpu_ratio:.2f}** (goal ≥ {GOAL:.2f}: {verdict}). The plugin's process alone (the hand-written user "
+            f"with the plugin loaded): CPU ratio {plugin_cpu_ratio:.2f}, so the gap is the plan's steps: three per "
+            "round trip (a kept CONNECT, a SEND, an EXPECT that matches the message and times it).",
             "",
             f"One locust-fleet process held **{hold['connections']:,.0f}** open connections (users waiting in an "
             f"EXPECT), opened in {hold['open_s']:.1f} s at {SPAWN_RATE} users/s: RSS {hold['rss_mib']:,.0f} MiB, "
