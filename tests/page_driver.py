@@ -18,15 +18,9 @@ from typing import Any
 
 from playwright.async_api import Browser, Locator, Page, ViewportSize, async_playwright
 
+from locust_ext.browser.chromium import CHROMIUM_ARGS
+
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 # FLEET_SCREENSHOTS=docs/screenshots makes the page tests write the README's screenshots there.
 SCREENSHOTS = os.environ.get("FLEET_SCREENSHOTS", "")
@@ -45,7 +39,7 @@ class PageBrowser:
         self.loop = asyncio.new_event_loop()
         self.playwright = self.loop.run_until_complete(async_playwright().start())
         self.browser: Browser = self.loop.run_until_complete(
-            self.playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            self.playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         )
 
     def run(self, scenario: Callable[[Page], Awaitable[Any]], theme: str = "light") -> Any:

@@ -26,7 +26,7 @@ import gevent
 import psutil
 import pytest
 
-from locust_ext.browser import guard, probe, runtime, screenshots
+from locust_ext.browser import chromium, guard, probe, screenshots
 from locust_ext.users.vitals import VitalsTracker
 from tests.fleet_fixtures import wait_until
 from tests.helpers import BIN, ROOT, FleetRun, run_fleet
@@ -34,7 +34,7 @@ from tests.reliability import record
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(runtime.chromium_path())
+CHROMIUM = Path(chromium.chromium_path())
 PROBE = Path(__file__).with_name("probe_locustfile.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VITALS = ("TTFB", "FCP", "LCP", "CLS")
@@ -484,7 +484,7 @@ def test_browser_available_launches_chromium_once_and_names_what_is_missing(monk
     assert available, detail
     assert detail.startswith("chromium ")
     assert probe.browser_available() == (available, detail)
-    monkeypatch.setenv(runtime.CHROMIUM_ENV, "/nonexistent/chromium")
+    monkeypatch.setenv(chromium.CHROMIUM_ENV, "/nonexistent/chromium")
     probe.browser_available.cache_clear()
     try:
         assert probe.browser_available() == (False, "chromium not found at /nonexistent/chromium")

@@ -4,7 +4,7 @@ The same journey (the demo app's /article, whose late hero image makes a largest
 then /shop and its search form) runs for N concurrent users, N in 1, 5, 10, 20, in three designs side by side:
 
 - `shared`: locust-fleet's design: one Chromium per process (Debian's `chromium-headless-shell`, with
-  `locust_ext.browser.runtime.CHROMIUM_ARGS`), one BrowserContext per user;
+  `locust_ext.browser.chromium.CHROMIUM_ARGS`), one BrowserContext per user;
 - `shared-full-chromium`: the same with the full `chromium` binary, whose headless mode gives every context a
   window and a WebUI renderer (the ~63 MB per user measured first);
 - `per-user`: a headless shell per user (locust-plugins' PlaywrightUser, Artillery's `useSeparateBrowserPerVU`).
@@ -38,7 +38,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import free_port, machine, write_results  # noqa: E402
-from locust_ext.browser.runtime import CHROMIUM_ARGS, FULL_CHROMIUM, chromium_path  # noqa: E402
+from locust_ext.browser.chromium import CHROMIUM_ARGS, FULL_CHROMIUM, chromium_path  # noqa: E402
 
 WARMUP_S = 4.0
 # Between journeys, as a person reads the page; without it every design just saturates the cores.

@@ -14,7 +14,8 @@ import sys
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
-from locust_ext.browser.runtime import CHROMIUM_ARGS, LAUNCH_TIMEOUT_S, chromium_path, first_line
+from locust_ext.browser.chromium import CHROMIUM_ARGS, chromium_path
+from locust_ext.browser.runtime import LAUNCH_TIMEOUT_S, first_line
 
 PROBE_TIMEOUT_S = 60.0
 

@@ -32,6 +32,8 @@ import psutil
 from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from locust_ext.browser.chromium import CHROMIUM_ARGS, CHROMIUM_ENV
+
 if TYPE_CHECKING:
     from gevent import Greenlet
     from gevent.event import AsyncResult
@@ -40,23 +42,6 @@ logger = logging.getLogger(__name__)
 
 
 T = TypeVar("T")
-
-CHROMIUM_ENV = "LOCUST_FLEET_CHROMIUM"
-
-# Debian's headless shell has no browser UI: each user's context costs ~17 MB PSS instead of ~67 MB with the full
-# browser, whose new headless mode gives every context a window and a WebUI renderer (benchmarks/browser_capacity).
-HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"  # the binary: /usr/bin has a wrapper script
-
-FULL_CHROMIUM = "/usr/bin/chromium"
-
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 LAUNCH_TIMEOUT_S = 60.0
 
@@ -68,14 +53,6 @@ HANG_GRACE_S = 10.0
 
 class BrowserUnavailable(RuntimeError):
     """Chromium is missing, did not launch, crashed or hung; the message says which, for a failure row."""
-
-
-def chromium_path() -> str:
-    """The Chromium to launch: LOCUST_FLEET_CHROMIUM, else the headless shell, else the full browser."""
-    configured = os.environ.get(CHROMIUM_ENV)
-    if configured:
-        return configured
-    return HEADLESS_SHELL if os.access(HEADLESS_SHELL, os.X_OK) else FULL_CHROMIUM
 
 
 def first_line(error: BaseException) -> str:

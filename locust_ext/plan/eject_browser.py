@@ -6,6 +6,7 @@ can follow. `eject.py` writes each journey as a method of the browser user and p
 
 from __future__ import annotations
 
+from locust_ext.browser.chromium import CHROMIUM_ARGS, FULL_CHROMIUM, HEADLESS_SHELL
 from locust_ext.users.vitals import FINAL_READ_SCRIPT, INIT_SCRIPT, READ_SCRIPT
 
 # What the runtime and the browser user's methods import, as eject.py spells imports.
@@ -44,7 +45,7 @@ def runtime_code(call_limit_s: float) -> str:
     `call_limit_s`: how long a browser call may run before the browser counts as hung (the plan's longest step
     timeout, plus a grace)."""
     return (
-        _CHROMIUM
+        _chromium_code()
         + "# A browser call still running this long (the plan's longest step timeout + 10 s) means a hung browser.\n"
         + f"BROWSER_CALL_LIMIT_S = {call_limit_s!r}\n"
         + "# Screenshots: the latest of each SCREENSHOT step, and the first failure of each step in each process.\n"
@@ -60,27 +61,23 @@ def runtime_code(call_limit_s: float) -> str:
     )
 
 
-_CHROMIUM = """
+def _chromium_code() -> str:
+    """Which Chromium the file launches and with which flags: ours (locust_ext/browser/chromium.py)."""
+    candidates = ", ".join(f'"{path}"' for path in (HEADLESS_SHELL, FULL_CHROMIUM))
+    flags = "".join(f'    "{flag}",\n' for flag in CHROMIUM_ARGS)
+    return (
+        "\n\n# ---- the browser: Playwright's async API, driven from Locust's greenlets ----\n\n"
+        "# Debian's headless shell (the lightest per user), else Debian's Chromium, else the one `playwright install "
+        "chromium`\n# downloads; CHROMIUM in the environment names another.\n"
+        'CHROMIUM = os.environ.get("CHROMIUM") or next(\n'
+        f"    (path for path in ({candidates}) if os.access(path, os.X_OK)),\n"
+        "    None,\n"
+        ")\n"
+        f"CHROMIUM_ARGS = [\n{flags}]\n"
+        "# Each step's own timeout (timeoutS) unless the plan gives another, as Playwright takes it.\n"
+        "TIMEOUT_MS = 30_000\n"
+    )
 
-# ---- the browser: Playwright's async API, driven from Locust's greenlets ----
-
-# Debian's headless shell (the lightest per user), else Debian's Chromium, else the one `playwright install chromium`
-# downloads; CHROMIUM in the environment names another.
-CHROMIUM = os.environ.get("CHROMIUM") or next(
-    (path for path in ("/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium") if os.access(path, os.X_OK)),
-    None,
-)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# Each step's own timeout (timeoutS) unless the plan gives another, as Playwright takes it.
-TIMEOUT_MS = 30_000
-"""
 
 _RUNTIME = '''
 

@@ -15,7 +15,8 @@ from weakref import WeakKeyDictionary
 from gevent.event import Event
 from locust.env import Environment
 
-from locust_ext.browser.runtime import BrowserRuntime, chromium_path
+from locust_ext.browser.chromium import chromium_path
+from locust_ext.browser.runtime import BrowserRuntime
 from locust_ext.browser.screenshots import ScreenshotStore
 from locust_ext.plan.validation import Plan
 from locust_ext.users.pacing import Pacer

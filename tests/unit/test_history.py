@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gevent
 import pytest
 from locust.env import Environment
+from locust.stats import RequestStats
 
 from locust_ext.master.run_store import RunNotFound, RunStore, plan_of
 from locust_ext.plan.validation import parse_plan
@@ -35,23 +37,30 @@ def environment(environment: Environment) -> Environment:
     return environment
 
 
-def test_a_run_leaves_a_record_of_its_steps_pages_thresholds_and_samples(environment: Environment) -> None:
+def recorded_run(environment: Environment, requests: Callable[[RequestStats], None]) -> dict[str, Any]:
+    """The last record a headless run writes, with `requests` logged while it runs."""
     written: list[dict[str, Any]] = []
     recorder = RunRecorder(environment)
     recorder.sinks.append(written.append)
     process_state(environment).start_run()
     environment.events.test_start.fire(environment=environment)
     recorder.start("headless")
-    for ms in (10, 20, 30, 400):
-        environment.stats.log_request("GET", "list", ms, 100)
-    environment.stats.log_request("GET", "pay", 50, 10)
-    environment.stats.log_error("GET", "pay", "assert STATUS EQ 200: got 503")
-    environment.stats.log_request("LCP", "read: GOTO /article", 1200, 0)
-    environment.stats.log_request("CLS", "read: GOTO /article", 80, 0)
+    requests(environment.stats)
     environment.events.test_stop.fire(environment=environment)
     recorder.stop()
+    return written[-1]
 
-    record = written[-1]
+
+def test_a_run_leaves_a_record_of_its_steps_pages_thresholds_and_samples(environment: Environment) -> None:
+    def requests(stats: RequestStats) -> None:
+        for ms in (10, 20, 30, 400):
+            stats.log_request("GET", "list", ms, 100)
+        stats.log_request("GET", "pay", 50, 10)
+        stats.log_error("GET", "pay", "assert STATUS EQ 200: got 503")
+        stats.log_request("LCP", "read: GOTO /article", 1200, 0)
+        stats.log_request("CLS", "read: GOTO /article", 80, 0)
+
+    record = recorded_run(environment, requests)
     assert record["id"] == process_state(environment).run_id and record["id"].startswith("shop-")
     assert (record["plan"], record["state"], record["startedBy"]) == ("shop", "finished", "headless")
     assert record["workers"] == 1
@@ -75,21 +84,16 @@ def test_a_run_leaves_a_record_of_its_steps_pages_thresholds_and_samples(environ
 
 def test_a_time_that_does_not_fit_the_record_is_kept_at_its_bound(environment: Environment) -> None:
     """A locustfile of the user's own can report any response time; recording must go on."""
-    written: list[dict[str, Any]] = []
-    recorder = RunRecorder(environment)
-    recorder.sinks.append(written.append)
-    process_state(environment).start_run()
-    environment.events.test_start.fire(environment=environment)
-    recorder.start("headless")
-    environment.stats.log_request("GET", "list", 2**33, 100)
-    environment.stats.log_request("GET", "pay", -5, 100)
-    environment.events.test_stop.fire(environment=environment)
-    recorder.stop()
 
-    steps = {step["name"]: step for step in written[-1]["steps"]}
+    def requests(stats: RequestStats) -> None:
+        stats.log_request("GET", "list", 2**33, 100)
+        stats.log_request("GET", "pay", -5, 100)
+
+    record = recorded_run(environment, requests)
+    steps = {step["name"]: step for step in record["steps"]}
     assert (steps["list"]["p50Ms"], steps["list"]["maxMs"]) == (2**32 - 1, 2**32 - 1)
     assert (steps["pay"]["p50Ms"], steps["pay"]["maxMs"]) == (0, 0)
-    assert written[-1]["series"][0]["p95Ms"] == 2**32 - 1
+    assert record["series"][0]["p95Ms"] == 2**32 - 1
 
 
 def record(run_id: str, **steps: dict[str, Any]) -> dict[str, Any]:
