@@ -20,7 +20,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from locust_ext.plan import eject_browser
-from locust_ext.plan.extractors import parse_choice_list, parse_int_range
+from locust_ext.plan.extractors import parse_choice_list, parse_int_range, simple_json_path
 from locust_ext.plan.rows import browser_row, check_text, http_row, ws_row
 from locust_ext.plan.templating import compile_template
 from locust_ext.plan.validation import Plan, is_json_list, is_json_object, whole_numbers
@@ -57,7 +57,6 @@ _CHECKS = {
 }
 _ORDERINGS = {_Op.LT: "lt", _Op.LE: "le", _Op.GT: "gt", _Op.GE: "ge"}
 # JSONPath that walks keys and indexes only (`$.a[0]['b']`) becomes plain indexing; anything else needs jsonpath-ng.
-_SIMPLE_SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(-?\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
 # Fields the generator writes; a field outside these (a step kind added later) is reported, never dropped silently.
 _KNOWN_FIELDS = {
     "Plan": {"name", "host", "session", "proxy", "variables", "data_sets", "setup", "tasks", "journeys", "users"}
@@ -169,23 +168,6 @@ def class_name(plan_name: str) -> str:
     words = re.split(r"[^0-9A-Za-z]+", plan_name)
     name = "".join(word[:1].upper() + word[1:] for word in words if word) or "Plan"
     return ("Plan" + name if name[0].isdigit() else name) + "User"
-
-
-def simple_json_path(expr: str) -> list[str | int] | None:
-    """The keys and indexes of a JSONPath that only walks (`$.items[0].id`), else None."""
-    expr = expr.strip()
-    if not expr.startswith("$"):
-        return None
-    keys: list[str | int] = []
-    pos = 1
-    while pos < len(expr):
-        match = _SIMPLE_SEGMENT.match(expr, pos)
-        if not match:
-            return None
-        name, index, single, double = match.groups()
-        keys.append(int(index) if index is not None else next(k for k in (name, single, double) if k is not None))
-        pos = match.end()
-    return keys
 
 
 def template_expr(source: str) -> str:

@@ -138,7 +138,7 @@ def compile_jsonpath(expr: str) -> Query:
 
 def compile_jsonpath_match(expr: str) -> Callable[[ResponseView], tuple[bool, Any]]:
     """A JSONPath query returning (True, the first match as decoded JSON), or (False, None) when nothing matched."""
-    keys = _simple_path(expr)
+    keys = simple_json_path(expr)
     if keys is not None:
         return lambda view: _walk_keys(view, keys)
     try:
@@ -179,7 +179,8 @@ def parse_json_type(name: str) -> str:
     return name
 
 
-def _simple_path(expr: str) -> tuple[str | int, ...] | None:
+def simple_json_path(expr: str) -> tuple[str | int, ...] | None:
+    """The keys and indexes of a JSONPath that only walks (`$.items[0].id`), else None."""
     expr = expr.strip()
     if not expr.startswith("$"):
         return None
