@@ -12,7 +12,7 @@ from typing import Any
 
 from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
-from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure, message_view
+from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.ws_connection import WsClosed, WsConnection, WsOpenFailed
 
@@ -90,18 +90,13 @@ class WsTryout:
         self, step: CompiledWsStep, connection: WsConnection, frames: list[dict[str, Any]], started: float
     ) -> list[dict[str, Any]]:
         step.prepare(self.context)
-        deadline = time.perf_counter() + step.timeout_s
-        seen, last = 0, None
-        while (left := deadline - time.perf_counter()) > 0:
-            message = connection.receive(left)
-            if message is None:
-                break
-            seen, last = seen + 1, message
-            frames.append(_frame("received", message, started))
-            view = message_view(message, (time.perf_counter() - self.sent_at) * 1000)
-            if step.matches(view, self.context):
-                return step.inspect(view, self.context)
-        raise step.no_match(seen, last)
+        view = step.await_match(
+            connection.receive,
+            self.sent_at,
+            self.context,
+            lambda message: frames.append(_frame("received", message, started)),
+        )
+        return step.inspect(view, self.context)
 
     def _shown(self, step: CompiledWsStep, frames: list[dict[str, Any]], started: float) -> dict[str, Any]:
         return {

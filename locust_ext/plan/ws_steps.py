@@ -8,6 +8,7 @@ A message is seen as a body: BODY, BODY_LENGTH, JSONPATH and XPATH checks and sa
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,30 @@ class CompiledWsStep:
             if check(view, context) is not None:
                 return False
         return True
+
+    def await_match(
+        self,
+        receive: Callable[[float], str | bytes | None],
+        sent_at: float,
+        context: RenderContext,
+        on_message: Callable[[str | bytes], None],
+    ) -> ResponseView:
+        """An EXPECT's wait: the first message within `timeout_s` that matches, as a view timed from `sent_at` (the
+        SEND before it). Each message received goes to `on_message` first; none matching raises the step's
+        failure. `receive(seconds)` returns the next message, or None when none came."""
+        deadline = time.perf_counter() + self.timeout_s
+        seen, last = 0, None
+        while (left := deadline - time.perf_counter()) > 0:
+            message = receive(left)
+            if message is None:
+                break
+            received = time.perf_counter()
+            seen, last = seen + 1, message
+            on_message(message)
+            view = message_view(message, (received - sent_at) * 1000)
+            if self.matches(view, context):
+                return view
+        raise self.no_match(seen, last)
 
     def verify(self, view: ResponseView, context: RenderContext) -> None:
         """Check the matching message and save values from it; raises StepFailure at the first problem."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from locust_ext.plan.secrets import Secrets
 from locust_ext.plan.step_parts import StepFailure
 from locust_ext.plan.templating import RenderContext
-from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure, message_view
+from locust_ext.plan.ws_steps import CompiledWsStep, closed_failure
 from locust_ext.proto import fleet_pb2
 from locust_ext.users.ws_connection import WsClosed, WsConnection, WsOpenFailed
 
@@ -112,23 +112,13 @@ class WsSteps:
     def _expect(self, step: CompiledWsStep, connection: WsConnection, started_at: float) -> None:
         if step.has_assign:
             step.prepare(self.context)
-        deadline = time.perf_counter() + step.timeout_s
-        seen, last = 0, None
-        while (left := deadline - time.perf_counter()) > 0:
-            message = connection.receive(left)
-            if message is None:
-                break
-            received = time.perf_counter()
-            seen, last = seen + 1, message
-            self.user.fire_request(ROW_TYPE, RECEIVED_ROW, 0, time.time())
-            round_trip_ms = (received - self.sent_at) * 1000
-            view = message_view(message, round_trip_ms)
-            if step.matches(view, self.context):
-                if step.verifies:
-                    step.verify(view, self.context)
-                self.user.fire_request(ROW_TYPE, step.name, round_trip_ms, started_at)
-                return
-        raise step.no_match(seen, last)
+        view = step.await_match(connection.receive, self.sent_at, self.context, self._count_received)
+        if step.verifies:
+            step.verify(view, self.context)
+        self.user.fire_request(ROW_TYPE, step.name, view.elapsed_ms, started_at)
+
+    def _count_received(self, _message: str | bytes) -> None:
+        self.user.fire_request(ROW_TYPE, RECEIVED_ROW, 0, time.time())
 
     def _ping(self, step: CompiledWsStep, connection: WsConnection, started_at: float) -> None:
         step.prepare(self.context)
