@@ -1,21 +1,17 @@
 // One HTTP step, like a Postman request: method and URL on top; params, headers, body, what is assigned before the
 // request, save, assert and options in tabs. Each editor changes only its own keys, so the step keeps every other one.
-import ExpandLessIcon from '@mui/icons-material/ExpandLess';
-import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
 import {
   Alert,
   Badge,
   Box,
   FormControlLabel,
   FormHelperText,
-  IconButton,
   Paper,
   Switch,
   Tab,
   Tabs,
   ToggleButton,
   ToggleButtonGroup,
-  Tooltip,
   Typography,
 } from '@mui/material';
 import { type InputHTMLAttributes, useState } from 'react';
@@ -26,7 +22,7 @@ import { ChoiceInput, KeyValueEditor, NumberInput, TextInput } from './fields';
 import { StepImportWarnings } from './importWarnings';
 import { ItemControls, type ListItemActions, withField } from './lists';
 import { choices, field, useSchema } from './schema';
-import { AssertChain, JsonBody, SaveChain } from './stepParts';
+import { AssertChain, JsonBody, SaveChain, StepToggle } from './stepParts';
 
 // Each tab is named after the step's key it edits (an API error at that key opens it); 'options' holds the rest.
 const TABS = ['params', 'headers', 'body', 'assign', 'save', 'assert', 'options'] as const;
@@ -86,12 +82,7 @@ export function HttpStepEditor({
   return (
     <Paper variant="outlined" sx={{ mb: 1.5, borderColor: errors.length ? 'error.main' : undefined }} data-path={path} aria-label={title}>
       <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 1, p: 1 }}>
-        <Tooltip title={open ? 'Collapse' : 'Expand'}>
-          <IconButton aria-label={`${open ? 'Collapse' : 'Expand'} ${actions.noun.toLowerCase()} ${actions.index + 1}`} onClick={() => setOpen(!open)} sx={{ mt: 0.25 }}>
-            {open ? <ExpandLessIcon /> : <ExpandMoreIcon />}
-          </IconButton>
-        </Tooltip>
-        <Typography sx={{ mt: 1, minWidth: 20, color: 'text.secondary' }}>{actions.index + 1}</Typography>
+        <StepToggle open={open} onToggle={() => setOpen(!open)} actions={actions} />
         <ChoiceInput
           path={join(path, 'method')}
           label="Method"

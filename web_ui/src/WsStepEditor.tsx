@@ -1,8 +1,6 @@
 // One WebSocket step (a step with `ws`): the action, chosen from the schema's enum, then only what that action takes.
 // Like the HTTP editor, each field shows the API's error at its own path, and a collapsed step opens on an error.
-import ExpandLessIcon from '@mui/icons-material/ExpandLess';
-import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
-import { Alert, Box, Chip, IconButton, Paper, TextField, ToggleButton, ToggleButtonGroup, Tooltip, Typography } from '@mui/material';
+import { Alert, Box, Chip, Paper, TextField, ToggleButton, ToggleButtonGroup, Tooltip, Typography } from '@mui/material';
 import { type ReactNode, useState } from 'react';
 
 import type { HttpStep, WebSocketStep } from './contract';
@@ -11,7 +9,7 @@ import { ChoiceInput, KeyValueEditor, NumberInput, TextInput, useDraft } from '.
 import { StepImportWarnings } from './importWarnings';
 import { ItemControls, type ListItemActions, withField } from './lists';
 import { type Choice, choices, field, findChoice, requirement, useSchema } from './schema';
-import { AssertChain, JsonBody, SaveChain } from './stepParts';
+import { AssertChain, JsonBody, SaveChain, StepToggle } from './stepParts';
 
 type Action = WebSocketStep['action'];
 type WsField = Exclude<keyof WebSocketStep, 'action'>;
@@ -71,12 +69,7 @@ export function WsStepEditor({
       aria-label={`${title}: WebSocket ${ws.action}`}
     >
       <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 1, p: 1 }}>
-        <Tooltip title={open ? 'Collapse' : 'Expand'}>
-          <IconButton aria-label={`${open ? 'Collapse' : 'Expand'} ${actions.noun.toLowerCase()} ${actions.index + 1}`} onClick={() => setOpen(!open)} sx={{ mt: 0.25 }}>
-            {open ? <ExpandLessIcon /> : <ExpandMoreIcon />}
-          </IconButton>
-        </Tooltip>
-        <Typography sx={{ mt: 1, minWidth: 20, color: 'text.secondary' }}>{actions.index + 1}</Typography>
+        <StepToggle open={open} onToggle={() => setOpen(!open)} actions={actions} />
         <Tooltip title="A WebSocket action on the virtual user's connection">
           <Chip label="WS" color="secondary" size="small" sx={{ mt: 1, fontWeight: 600 }} data-ws-marker />
         </Tooltip>

@@ -2,14 +2,16 @@
 // edited as text. Each row shows the API's errors at its own path.
 import AddIcon from '@mui/icons-material/Add';
 import DeleteOutlineIcon from '@mui/icons-material/DeleteOutline';
-import { Box, Button, IconButton, TextField, Tooltip } from '@mui/material';
+import ExpandLessIcon from '@mui/icons-material/ExpandLess';
+import ExpandMoreIcon from '@mui/icons-material/ExpandMore';
+import { Box, Button, IconButton, TextField, Tooltip, Typography } from '@mui/material';
 import type { SxProps, Theme } from '@mui/material';
 import { useState } from 'react';
 
 import type { Assertion, Save } from './contract';
 import { join, useErrorsUnder } from './errors';
 import { ChoiceInput, TextInput, useDraft } from './fields';
-import { keyOf, removeAt, replaceAt, withField } from './lists';
+import { type ListItemActions, keyOf, removeAt, replaceAt, withField } from './lists';
 import { type Schema, choices, field, findChoice, firstChoice, requirement, useSchema } from './schema';
 
 // Examples shown in an empty expression field, by the kind of expression the chosen source or target requires.
@@ -215,5 +217,19 @@ function RemoveButton({ label, onClick }: { label: string; onClick: () => void }
         <DeleteOutlineIcon fontSize="small" />
       </IconButton>
     </Tooltip>
+  );
+}
+
+// A step card's collapse button and its number in the list.
+export function StepToggle({ open, onToggle, actions }: { open: boolean; onToggle: () => void; actions: ListItemActions }) {
+  return (
+    <>
+      <Tooltip title={open ? 'Collapse' : 'Expand'}>
+        <IconButton aria-label={`${open ? 'Collapse' : 'Expand'} ${actions.noun.toLowerCase()} ${actions.index + 1}`} onClick={onToggle} sx={{ mt: 0.25 }}>
+          {open ? <ExpandLessIcon /> : <ExpandMoreIcon />}
+        </IconButton>
+      </Tooltip>
+      <Typography sx={{ mt: 1, minWidth: 20, color: 'text.secondary' }}>{actions.index + 1}</Typography>
+    </>
   );
 }
